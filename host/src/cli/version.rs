@@ -1,0 +1,39 @@
+//! `wharf version`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::output::{OutputFormat, print_json};
+
+#[derive(Debug, clap::Args)]
+pub struct VersionArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    output: OutputFormat,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionInfo {
+    name: &'static str,
+    version: &'static str,
+    mixin_world: String,
+}
+
+pub fn run(args: VersionArgs) -> Result<ExitCode> {
+    let info = VersionInfo {
+        name: "wharf",
+        version: wharf::VERSION,
+        mixin_world: format!("wharf:mixin@{}", wharf::mixin::WORLD_VERSION),
+    };
+    match args.output {
+        OutputFormat::Json => print_json(&info)?,
+        OutputFormat::Plaintext => {
+            println!("wharf v{}", info.version);
+            println!("mixin world: {}", info.mixin_world);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

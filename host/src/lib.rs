@@ -1,0 +1,12 @@
+//! Wharf: Cloud Native Application Bundles with WebAssembly mixins.
+//!
+//! The `wharf` binary is a thin shell over this library. Data flows one way:
+//! manifest → plan → mixins → Dockerfile and bundle.json → image → run →
+//! records. This crate is organised by those domain concepts; today it holds
+//! the mixin host and Wharf's home directory.
+
+pub mod home;
+pub mod mixin;
+
+/// Wharf's version, from Cargo.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,15 @@
+//! Host bindings for the `wharf:mixin` world, generated from `wit/`.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "mixin",
+    imports: { default: async },
+    exports: { default: async },
+});
+
+/// The version of `wharf:mixin` this host implements.
+pub const WORLD_VERSION: &str = "0.1.0";
+
+/// The package name without version, as it appears in import and export
+/// names (`wharf:mixin/api@0.1.0`).
+pub const WORLD_PACKAGE: &str = "wharf:mixin";

@@ -1,0 +1,161 @@
+//! The on-disk cache of compiled components.
+//!
+//! Compiling a component with Cranelift costs tens of milliseconds in a
+//! release build and about a second in a debug one; loading a compiled one
+//! costs well under a millisecond. Entries are keyed by the component's
+//! sha256 and the engine's compatibility hash, so a Wharf with another
+//! wasmtime or other engine settings never loads an entry it cannot run.
+//!
+//! Loading compiled code is `unsafe` in wasmtime because it trusts the
+//! bytes. Each entry therefore starts with the sha256 of the compiled bytes
+//! that follow, and an entry whose hash does not match (a torn or tampered
+//! file) is recompiled instead of loaded. Writes go to a temporary file that
+//! is renamed into place, so readers never see half an entry.
+
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// How a component was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Already loaded in this process.
+    InMemory,
+    /// Loaded from the on-disk cache; nothing was compiled.
+    Cached,
+    /// Not cached yet: compiled, then cached.
+    Compiled,
+    /// A cache entry existed but could not be used; compiled again and
+    /// replaced.
+    Recompiled,
+    /// Loaded from a file precompiled at build time (the in-image runtime).
+    Precompiled,
+}
+
+/// The compiled-component cache in one directory.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledCache {
+    dir: PathBuf,
+    engine_key: String,
+}
+
+impl CompiledCache {
+    pub(crate) fn new(dir: PathBuf, engine: &Engine) -> Self {
+        Self {
+            dir,
+            engine_key: engine_key(engine),
+        }
+    }
+
+    /// The cache file for a component digest (hex sha256).
+    pub(crate) fn entry_path(&self, digest_hex: &str) -> PathBuf {
+        self.dir.join(format!("{digest_hex}-{}.cwasm", self.engine_key))
+    }
+
+    /// The component for `bytes`, from the cache when possible.
+    pub(crate) fn load_or_compile(
+        &self,
+        engine: &Engine,
+        digest_hex: &str,
+        bytes: &[u8],
+    ) -> wasmtime::Result<(Component, CacheOutcome)> {
+        let path = self.entry_path(digest_hex);
+        let had_entry = path.exists();
+        if had_entry && let Some(component) = read_entry(engine, &path) {
+            return Ok((component, CacheOutcome::Cached));
+        }
+        let compiled = engine.precompile_component(bytes)?;
+        // A failure to cache is not a failure to load: the next run compiles
+        // again, which is slower but correct.
+        let _ = write_entry(&self.dir, &path, &compiled);
+        // SAFETY: the bytes were produced just now by this engine.
+        let component = unsafe { Component::deserialize(engine, &compiled)? };
+        let outcome = if had_entry {
+            CacheOutcome::Recompiled
+        } else {
+            CacheOutcome::Compiled
+        };
+        Ok((component, outcome))
+    }
+}
+
+/// A short, stable key for everything that makes compiled code compatible
+/// with an engine: wasmtime's version, the target, and the settings.
+fn engine_key(engine: &Engine) -> String {
+    let mut hasher = Sha256Hasher::default();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    hex::encode(&hasher.0.finalize()[..8])
+}
+
+/// Feeds `std::hash::Hash` into sha256, which, unlike `DefaultHasher`, is
+/// stable across Rust releases.
+#[derive(Default)]
+struct Sha256Hasher(Sha256);
+
+impl Hasher for Sha256Hasher {
+    fn finish(&self) -> u64 {
+        let digest = self.0.clone().finalize();
+        u64::from_le_bytes(digest[..8].try_into().expect("sha256 has 32 bytes"))
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}
+
+/// Frames compiled bytes as stored on disk: their sha256, then the bytes.
+pub(crate) fn frame(compiled: &[u8]) -> Vec<u8> {
+    let mut framed = Vec::with_capacity(32 + compiled.len());
+    framed.extend_from_slice(&Sha256::digest(compiled));
+    framed.extend_from_slice(compiled);
+    framed
+}
+
+/// The compiled bytes of a framed entry, if its checksum holds.
+pub(crate) fn unframe(framed: &[u8]) -> Option<&[u8]> {
+    let (sum, compiled) = framed.split_at_checked(32)?;
+    (Sha256::digest(compiled).as_slice() == sum).then_some(compiled)
+}
+
+/// Loads a framed entry; `None` if it is missing, torn, tampered with, or
+/// refused by the engine.
+pub(crate) fn read_entry(engine: &Engine, path: &Path) -> Option<Component> {
+    let framed = std::fs::read(path).ok()?;
+    let compiled = unframe(&framed)?;
+    // SAFETY: the checksum proves these are the bytes this cache wrote after
+    // compiling them with an engine of the same compatibility key; wasmtime
+    // also checks the key and the format before using them.
+    unsafe { Component::deserialize(engine, compiled) }.ok()
+}
+
+/// Writes a framed entry atomically (temporary file, fsync, rename).
+pub(crate) fn write_entry(dir: &Path, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(&frame(compiled))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framing_detects_any_change() {
+        let framed = frame(b"compiled code");
+        assert_eq!(unframe(&framed), Some(&b"compiled code"[..]));
+        let mut torn = framed.clone();
+        torn.truncate(framed.len() - 1);
+        assert_eq!(unframe(&torn), None);
+        let mut flipped = framed;
+        *flipped.last_mut().unwrap() ^= 1;
+        assert_eq!(unframe(&flipped), None);
+        assert_eq!(unframe(b"short"), None);
+    }
+}

@@ -1,0 +1,131 @@
+//! What can go wrong with a mixin, split by who has to act.
+//!
+//! The four cases the user must tell apart are separate variants: the mixin
+//! reported a failure ([`MixinError::Failed`]), it trapped
+//! ([`MixinError::Trapped`], with a [`TrapReason`]), it was built for another
+//! world ([`MixinError::IncompatibleWorld`]), or the file is no component at
+//! all ([`MixinError::NotAComponent`]). A sandbox refusal that the mixin
+//! passed on is [`MixinError::Denied`], so the fix (declare the program, or
+//! move the work out of `build`) is named.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// An error from loading or calling a mixin.
+#[derive(Debug, thiserror::Error)]
+pub enum MixinError {
+    /// The mixin returned an error on purpose; its message says why.
+    #[error("the {mixin} mixin failed: {message}")]
+    Failed {
+        /// The mixin's name.
+        mixin: String,
+        /// The mixin's own message.
+        message: String,
+    },
+
+    /// The mixin asked for something its capabilities do not include.
+    #[error("the {mixin} mixin was stopped by the sandbox: {detail}")]
+    Denied {
+        /// The mixin's name.
+        mixin: String,
+        /// What it asked for and what to do about it.
+        detail: String,
+    },
+
+    /// The mixin's code trapped: it ran too long, used too much memory or
+    /// output, or panicked.
+    #[error("the {mixin} mixin was stopped: {reason}")]
+    Trapped {
+        /// The mixin's name.
+        mixin: String,
+        /// Why it was stopped.
+        reason: TrapReason,
+    },
+
+    /// The component implements another version of the `wharf:mixin` world,
+    /// or another world entirely.
+    #[error(
+        "{origin} was built for {found}, but this Wharf runs mixins built for wharf:mixin@{supported}; \
+         rebuild the mixin with a mixin-sdk for wharf:mixin@{supported}, or use a Wharf that supports it"
+    )]
+    IncompatibleWorld {
+        /// Where the component came from (a path or a reference).
+        origin: String,
+        /// The world it implements, as far as it can be told.
+        found: String,
+        /// The world version this Wharf implements.
+        supported: &'static str,
+    },
+
+    /// The bytes are not a WebAssembly component.
+    #[error("{origin} is not a WebAssembly component: {detail}")]
+    NotAComponent {
+        /// Where the bytes came from.
+        origin: String,
+        /// What they are instead, and how to make a component.
+        detail: String,
+    },
+
+    /// A file could not be read or written.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done, e.g. "cannot read".
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Wharf itself failed while hosting the mixin (an engine or WASI setup
+    /// error, not the mixin's fault).
+    #[error("could not host the {mixin} mixin: {detail}")]
+    Host {
+        /// The mixin's name, or its origin before it has one.
+        mixin: String,
+        /// What failed.
+        detail: String,
+    },
+}
+
+/// Why the host stopped a mixin's code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrapReason {
+    /// The call ran past its deadline.
+    #[error(
+        "it ran longer than its limit of {0:?}; raise the limit with --mixin-timeout if the work is legitimately slow"
+    )]
+    Timeout(Duration),
+    /// The instance tried to grow its memory past the cap.
+    #[error("it tried to use {requested} bytes of memory, over its limit of {limit} bytes")]
+    MemoryLimit {
+        /// The cap in bytes.
+        limit: u64,
+        /// What the mixin asked to grow to.
+        requested: u64,
+    },
+    /// The mixin wrote more to its own stdout and stderr than the host keeps.
+    #[error("it wrote more than its output limit of {0} bytes")]
+    OutputLimit(u64),
+    /// The mixin panicked; the message is the panic's, if it printed one.
+    #[error("it panicked: {0}")]
+    Panic(String),
+    /// Any other trap, with wasmtime's description.
+    #[error("it trapped: {0}")]
+    Other(String),
+}
+
+impl MixinError {
+    /// The mixin (or origin) the error is about.
+    pub fn mixin(&self) -> &str {
+        match self {
+            MixinError::Failed { mixin, .. }
+            | MixinError::Denied { mixin, .. }
+            | MixinError::Trapped { mixin, .. }
+            | MixinError::Host { mixin, .. } => mixin,
+            MixinError::IncompatibleWorld { origin, .. } | MixinError::NotAComponent { origin, .. } => origin,
+            MixinError::Io { .. } => "",
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! The mixin host: one engine and one linker per process, one
+//! `InstancePre` per component, one store per call.
+//!
+//! Building the engine and linker is the expensive part of hosting and is
+//! done once. Loading a component (from the compiled cache when possible)
+//! and pre-instantiating it against the linker is done once per component.
+//! Every call then gets a fresh store, with its own WASI context, limits and
+//! capabilities, and nothing survives between calls.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, OptLevel};
+
+use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_PACKAGE, WORLD_VERSION};
+use super::cache::{CacheOutcome, CompiledCache, frame, unframe};
+use super::call_state::CallState;
+use super::error::MixinError;
+use super::limits::Limits;
+use super::loaded::LoadedMixin;
+use super::sink::{OutputSink, TerminalSink};
+
+/// How often the epoch advances; deadlines are counted in these ticks.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// How to set up a [`MixinHost`].
+#[derive(Clone)]
+pub struct HostConfig {
+    /// Where compiled components are cached; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Per-call limits.
+    pub limits: Limits,
+    /// Where output and logs go unless a call says otherwise.
+    pub sink: Arc<dyn OutputSink>,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            cache_dir: None,
+            limits: Limits::default(),
+            sink: Arc::new(TerminalSink::default()),
+        }
+    }
+}
+
+/// Loads and runs mixins. Cheap to clone; clones share the engine, linker
+/// and loaded components.
+#[derive(Clone)]
+pub struct MixinHost {
+    pub(crate) shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<CallState>,
+    pub(crate) limits: Limits,
+    pub(crate) sink: Arc<dyn OutputSink>,
+    cache: Option<CompiledCache>,
+    loaded: Mutex<HashMap<String, LoadedMixin>>,
+}
+
+/// The engine settings. Compiled components are only valid for an engine
+/// with the same settings, so `wharf build` (which precompiles mixins for the
+/// image) and the in-image runtime (which loads them) must both use this.
+pub fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.cranelift_opt_level(OptLevel::Speed);
+    config
+}
+
+impl MixinHost {
+    /// Builds the engine and linker and starts the epoch ticker.
+    pub fn new(config: HostConfig) -> Result<Self, MixinError> {
+        let host_error = |detail: String| MixinError::Host {
+            mixin: "any".into(),
+            detail,
+        };
+        let engine = Engine::new(&engine_config()).map_err(|e| host_error(format!("{e:#}")))?;
+        let mut linker = Linker::<CallState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| host_error(format!("{e:#}")))?;
+        MixinWorld::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
+            .map_err(|e| host_error(format!("{e:#}")))?;
+        start_epoch_ticker(&engine).map_err(|e| host_error(format!("cannot start the epoch thread: {e}")))?;
+        let cache = config.cache_dir.map(|dir| CompiledCache::new(dir, &engine));
+        Ok(Self {
+            shared: Arc::new(Shared {
+                engine,
+                linker,
+                limits: config.limits,
+                sink: config.sink,
+                cache,
+                loaded: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// Loads a component file. See [`MixinHost::load`].
+    pub async fn load_file(&self, path: &Path) -> Result<LoadedMixin, MixinError> {
+        let bytes = tokio::fs::read(path).await.map_err(|source| MixinError::Io {
+            action: "cannot read mixin",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.load(&path.display().to_string(), bytes).await
+    }
+
+    /// Loads a component: checks that it is a component of the
+    /// `wharf:mixin` world this host speaks, compiles it (or takes it from
+    /// the cache), pre-instantiates it, and asks it for its metadata.
+    /// `origin` names it in errors.
+    pub async fn load(&self, origin: &str, bytes: Vec<u8>) -> Result<LoadedMixin, MixinError> {
+        let digest = hex::encode(Sha256::digest(&bytes));
+        if let Some(loaded) = self.cached_in_memory(&digest) {
+            return Ok(loaded);
+        }
+        check_header(origin, &bytes)?;
+        let shared = self.shared.clone();
+        let digest_for_compile = digest.clone();
+        let compiled = tokio::task::spawn_blocking(move || match &shared.cache {
+            Some(cache) => cache.load_or_compile(&shared.engine, &digest_for_compile, &bytes),
+            None => Component::new(&shared.engine, &bytes).map(|c| (c, CacheOutcome::Compiled)),
+        })
+        .await
+        .map_err(|e| MixinError::Host {
+            mixin: origin.into(),
+            detail: format!("the compiler thread failed: {e}"),
+        })?;
+        let (component, outcome) = compiled.map_err(|e| MixinError::NotAComponent {
+            origin: origin.into(),
+            detail: format!("{e:#}"),
+        })?;
+        self.finish_load(origin, digest, component, outcome).await
+    }
+
+    /// Loads a component precompiled by [`MixinHost::precompile`]. Nothing
+    /// is compiled: this is how the in-image runtime loads mixins. `digest`
+    /// is the sha256 of the original component.
+    pub async fn load_precompiled(&self, path: &Path, digest: &str) -> Result<LoadedMixin, MixinError> {
+        let origin = path.display().to_string();
+        if let Some(loaded) = self.cached_in_memory(digest) {
+            return Ok(loaded);
+        }
+        let framed = tokio::fs::read(path).await.map_err(|source| MixinError::Io {
+            action: "cannot read precompiled mixin",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let not_usable = |detail: String| MixinError::NotAComponent {
+            origin: origin.clone(),
+            detail,
+        };
+        let compiled = unframe(&framed).ok_or_else(|| {
+            not_usable("the precompiled file is damaged (its checksum does not match); rebuild the bundle".into())
+        })?;
+        // SAFETY: the checksum matches the bytes `precompile` framed, and
+        // wasmtime checks the engine compatibility header before use.
+        let component = unsafe { Component::deserialize(&self.shared.engine, compiled) }.map_err(|e| {
+            not_usable(format!(
+                "{e:#}; it was precompiled by another Wharf version, rebuild the bundle with this one"
+            ))
+        })?;
+        self.finish_load(&origin, digest.to_string(), component, CacheOutcome::Precompiled)
+            .await
+    }
+
+    /// Compiles a component for an engine like this one and frames it with
+    /// its checksum, ready for [`MixinHost::load_precompiled`].
+    pub fn precompile(&self, origin: &str, bytes: &[u8]) -> Result<Vec<u8>, MixinError> {
+        check_header(origin, bytes)?;
+        let compiled = self
+            .shared
+            .engine
+            .precompile_component(bytes)
+            .map_err(|e| MixinError::NotAComponent {
+                origin: origin.into(),
+                detail: format!("{e:#}"),
+            })?;
+        Ok(frame(&compiled))
+    }
+
+    /// The cache file a component with this digest would use, if caching is
+    /// on. Exposed so tests and `wharf mixins list` can show it.
+    pub fn cache_entry(&self, digest: &str) -> Option<PathBuf> {
+        self.shared.cache.as_ref().map(|c| c.entry_path(digest))
+    }
+
+    fn cached_in_memory(&self, digest: &str) -> Option<LoadedMixin> {
+        let loaded = self.shared.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        loaded.get(digest).map(|m| m.with_outcome(CacheOutcome::InMemory))
+    }
+
+    async fn finish_load(
+        &self,
+        origin: &str,
+        digest: String,
+        component: Component,
+        outcome: CacheOutcome,
+    ) -> Result<LoadedMixin, MixinError> {
+        check_world(&self.shared.engine, origin, &component)?;
+        let instance_pre = self
+            .shared
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| MixinError::IncompatibleWorld {
+                origin: origin.into(),
+                found: format!("a world with imports Wharf does not provide ({e:#})"),
+                supported: WORLD_VERSION,
+            })?;
+        let pre = MixinPre::new(instance_pre).map_err(|e| MixinError::IncompatibleWorld {
+            origin: origin.into(),
+            found: format!("a different shape of wharf:mixin@{WORLD_VERSION} ({e:#})"),
+            supported: WORLD_VERSION,
+        })?;
+        let loaded = LoadedMixin::describe(self.shared.clone(), origin, digest.clone(), pre, outcome).await?;
+        self.shared
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(digest, loaded.clone());
+        Ok(loaded)
+    }
+}
+
+/// Tells a component from a core module or some other file, before the
+/// compiler gives a less helpful message.
+fn check_header(origin: &str, bytes: &[u8]) -> Result<(), MixinError> {
+    let not = |detail: &str| {
+        Err(MixinError::NotAComponent {
+            origin: origin.into(),
+            detail: detail.into(),
+        })
+    };
+    match bytes {
+        [0, b'a', b's', b'm', 0x0d, 0, 0x01, 0, ..] => Ok(()),
+        [0, b'a', b's', b'm', 0x01, 0, 0, 0, ..] => not(
+            "it is a core WebAssembly module, not a component; build the mixin with \
+             `cargo build --target wasm32-wasip2`, which makes components",
+        ),
+        [0, b'a', b's', b'm', ..] => not("it is WebAssembly of an unknown version or layer"),
+        _ => not(
+            "it does not start with the WebAssembly magic bytes; a mixin is the .wasm file \
+             that `cargo build --target wasm32-wasip2` writes",
+        ),
+    }
+}
+
+/// Checks that the component exports this host's `api` interface, and
+/// otherwise names the world version it was built for.
+fn check_world(engine: &Engine, origin: &str, component: &Component) -> Result<(), MixinError> {
+    let ty = component.component_type();
+    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+    let wanted = format!("{WORLD_PACKAGE}/api@{WORLD_VERSION}");
+    if exports.contains(&wanted) {
+        return Ok(());
+    }
+    let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
+    let found = exports
+        .iter()
+        .chain(&imports)
+        .find_map(|name| {
+            let rest = name.strip_prefix(WORLD_PACKAGE)?.strip_prefix('/')?;
+            let (_, version) = rest.split_once('@')?;
+            Some(format!("{WORLD_PACKAGE}@{version}"))
+        })
+        .unwrap_or_else(|| {
+            if exports.is_empty() {
+                "a world that exports nothing".to_string()
+            } else {
+                format!("another world (it exports {})", exports.join(", "))
+            }
+        });
+    Err(MixinError::IncompatibleWorld {
+        origin: origin.into(),
+        found,
+        supported: WORLD_VERSION,
+    })
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is
+/// dropped. Deadlines are epoch counts, so this thread is what makes an
+/// infinite loop in a mixin stop.
+fn start_epoch_ticker(engine: &Engine) -> std::io::Result<()> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("wharf-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map(drop)
+}

@@ -1,0 +1,185 @@
+//! Which mixins this machine has: the built-in exec mixin, and the ones
+//! installed under `$WHARF_HOME/mixins`.
+//!
+//! Exec is compiled into the `wharf` binary, so a fresh install can build
+//! and run exec bundles with no network. An installed mixin with the same
+//! name takes precedence, so exec can be upgraded without a new Wharf.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use super::{LoadedMixin, Metadata, MixinHost};
+use crate::home::WharfHome;
+
+/// The exec mixin's component, built by `build.rs`.
+pub const BUILTIN_EXEC: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/exec.wasm"));
+
+/// What `wharf mixins list` shows for one mixin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MixinRecord {
+    /// The mixin's name.
+    pub name: String,
+    /// Its version, from its metadata.
+    pub version: String,
+    /// Its author.
+    pub author: String,
+    /// Where it came from: `built-in`, a file path, or an OCI reference.
+    pub source: String,
+    /// `sha256:` and the hex digest of the component.
+    pub digest: String,
+    /// The programs it may run.
+    pub programs: Vec<String>,
+}
+
+impl MixinRecord {
+    fn new(metadata: &Metadata, source: String, digest: &str) -> Self {
+        Self {
+            name: metadata.name.clone(),
+            version: metadata.version.clone(),
+            author: metadata.author.clone(),
+            source,
+            digest: format!("sha256:{digest}"),
+            programs: metadata.programs.clone(),
+        }
+    }
+}
+
+/// The mixins known to one Wharf home.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    home: WharfHome,
+}
+
+const COMPONENT_FILE: &str = "mixin.wasm";
+const RECORD_FILE: &str = "installed.json";
+
+impl Catalog {
+    /// The catalog of `home`.
+    pub fn new(home: WharfHome) -> Self {
+        Self { home }
+    }
+
+    /// Every available mixin, sorted by name; installed ones shadow the
+    /// built-in of the same name.
+    pub async fn list(&self, host: &MixinHost) -> Result<Vec<MixinRecord>> {
+        let mut records = self.installed()?;
+        if !records.iter().any(|r| r.name == "exec") {
+            let exec = self.builtin_exec(host).await?;
+            records.push(MixinRecord::new(exec.metadata(), "built-in".into(), exec.digest()));
+        }
+        records.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(records)
+    }
+
+    /// Loads the mixin called `name`.
+    pub async fn load(&self, host: &MixinHost, name: &str) -> Result<LoadedMixin> {
+        let dir = self.home.mixins_dir().join(name);
+        let component = dir.join(COMPONENT_FILE);
+        if is_safe_name(name) && component.exists() {
+            return host
+                .load_file(&component)
+                .await
+                .with_context(|| format!("cannot load the installed {name} mixin from {}", dir.display()));
+        }
+        if name == "exec" {
+            return self.builtin_exec(host).await;
+        }
+        bail!(
+            "the {name} mixin is not installed; install it with `wharf mixins install PATH.wasm` \
+             (`wharf mixins list` shows what is installed)"
+        )
+    }
+
+    /// Installs a component file under its metadata name, replacing any
+    /// installed mixin of that name.
+    pub async fn install_file(&self, host: &MixinHost, path: &Path) -> Result<MixinRecord> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mixin = host.load(&path.display().to_string(), bytes.clone()).await?;
+        let name = &mixin.metadata().name;
+        if !is_safe_name(name) {
+            bail!(
+                "{} calls itself {name:?}; a mixin name may hold only lowercase letters, digits, '-' and '_'",
+                path.display()
+            );
+        }
+        let source = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let record = MixinRecord::new(mixin.metadata(), source.display().to_string(), mixin.digest());
+        self.write_installed(&record, &bytes)?;
+        Ok(record)
+    }
+
+    /// Removes an installed mixin. The built-in exec cannot be removed;
+    /// removing an installed exec brings the built-in back.
+    pub fn uninstall(&self, name: &str) -> Result<()> {
+        let dir = self.home.mixins_dir().join(name);
+        if !is_safe_name(name) || !dir.exists() {
+            bail!("the {name} mixin is not installed (`wharf mixins list` shows what is)");
+        }
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))
+    }
+
+    async fn builtin_exec(&self, host: &MixinHost) -> Result<LoadedMixin> {
+        Ok(host.load("the built-in exec mixin", BUILTIN_EXEC.to_vec()).await?)
+    }
+
+    /// Records of installed mixins.
+    fn installed(&self) -> Result<Vec<MixinRecord>> {
+        let dir = self.home.mixins_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+        };
+        let mut records = Vec::new();
+        for entry in entries {
+            let path = entry?.path().join(RECORD_FILE);
+            if !path.exists() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let record: MixinRecord = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} is damaged; reinstall that mixin with `wharf mixins install`",
+                    path.display()
+                )
+            })?;
+            records.push(record);
+        }
+        Ok(records)
+    }
+
+    /// Writes the component and its record into a fresh directory, then
+    /// swaps it into place, so a crash leaves either the old install or the
+    /// new one, never half of each.
+    fn write_installed(&self, record: &MixinRecord, bytes: &[u8]) -> Result<()> {
+        let mixins = self.home.mixins_dir();
+        std::fs::create_dir_all(&mixins).with_context(|| format!("cannot create {}", mixins.display()))?;
+        let staging = tempfile::Builder::new()
+            .prefix(".installing-")
+            .tempdir_in(&mixins)
+            .with_context(|| format!("cannot write in {}", mixins.display()))?;
+        std::fs::write(staging.path().join(COMPONENT_FILE), bytes)?;
+        std::fs::write(staging.path().join(RECORD_FILE), serde_json::to_vec_pretty(record)?)?;
+        let target: PathBuf = mixins.join(&record.name);
+        let old = mixins.join(format!(".replaced-{}", record.name));
+        if target.exists() {
+            let _ = std::fs::remove_dir_all(&old);
+            std::fs::rename(&target, &old).with_context(|| format!("cannot replace {}", target.display()))?;
+        }
+        let staged = staging.keep();
+        std::fs::rename(&staged, &target).with_context(|| format!("cannot install into {}", target.display()))?;
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    }
+}
+
+/// Mixin names become directory names, so they are kept to a safe alphabet.
+fn is_safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}

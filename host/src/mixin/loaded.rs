@@ -1,0 +1,344 @@
+//! A loaded mixin and the calls it answers.
+//!
+//! Each call builds a fresh store with the capabilities of its kind, runs
+//! under the kind's limits, and turns whatever happened into either the
+//! result or one [`MixinError`] that says who has to act.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+use wasmtime::{Store, Trap};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+use super::bindings::wharf::mixin::types as wit;
+use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_VERSION};
+use super::cache::CacheOutcome;
+use super::call_state::{CallRecord, CallState};
+use super::error::{MixinError, TrapReason};
+use super::guest_stdio::GuestStream;
+use super::host::{EPOCH_TICK, Shared};
+use super::limits::CallLimits;
+use super::policy::{ANY_PROGRAM, CommandGrant, ExecuteGrant, ProgramGrant};
+use super::sink::{OutputSink, Stream};
+use super::types::{BuildInput, Finding, Metadata, StepOutput};
+
+/// A mixin ready to call. Cheap to clone.
+#[derive(Clone)]
+pub struct LoadedMixin {
+    shared: Arc<Shared>,
+    pre: MixinPre<CallState>,
+    metadata: Arc<Metadata>,
+    digest: Arc<str>,
+    outcome: CacheOutcome,
+    sink: Arc<dyn OutputSink>,
+}
+
+/// The kind of call, which decides capabilities and limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CallKind {
+    Metadata,
+    Schema,
+    Build,
+    Lint,
+    Execute,
+}
+
+/// What a call may touch besides its own memory.
+struct Capabilities<'a> {
+    commands: CommandGrant,
+    bundle_dir: Option<&'a Path>,
+    bundle_dir_writable: bool,
+    read_root: bool,
+}
+
+impl<'a> Capabilities<'a> {
+    /// Pure calls: no commands, at most a read-only bundle directory.
+    fn pure(kind: CallKind, bundle_dir: Option<&'a Path>) -> Self {
+        Self {
+            commands: CommandGrant::Denied(match kind {
+                CallKind::Build => "build, which must be pure: emit Dockerfile lines (RUN ...) instead",
+                CallKind::Lint => "lint, which must be pure",
+                CallKind::Schema => "schema, which must be pure",
+                _ => "metadata, which must be pure",
+            }),
+            bundle_dir,
+            bundle_dir_writable: false,
+            read_root: false,
+        }
+    }
+}
+
+impl LoadedMixin {
+    /// Asks a freshly pre-instantiated component for its metadata and
+    /// checks it.
+    pub(crate) async fn describe(
+        shared: Arc<Shared>,
+        origin: &str,
+        digest: String,
+        pre: MixinPre<CallState>,
+        outcome: CacheOutcome,
+    ) -> Result<Self, MixinError> {
+        let mut mixin = LoadedMixin {
+            sink: shared.sink.clone(),
+            shared,
+            pre,
+            metadata: Arc::new(Metadata {
+                name: origin.to_string(),
+                version: String::new(),
+                description: String::new(),
+                author: String::new(),
+                programs: Vec::new(),
+                world_version: String::new(),
+            }),
+            digest: digest.into(),
+            outcome,
+        };
+        let metadata: Metadata = mixin
+            .call(CallKind::Metadata, Capabilities::pure(CallKind::Metadata, None), async |api, store| {
+                api.wharf_mixin_api().call_metadata(store).await.map(Ok)
+            })
+            .await?
+            .into();
+        if metadata.world_version != WORLD_VERSION {
+            return Err(MixinError::IncompatibleWorld {
+                origin: origin.into(),
+                found: format!("wharf:mixin@{} (by its metadata)", metadata.world_version),
+                supported: WORLD_VERSION,
+            });
+        }
+        if metadata.name.trim().is_empty() {
+            return Err(MixinError::Failed {
+                mixin: origin.into(),
+                message: "its metadata has an empty name; set one in Metadata::new".into(),
+            });
+        }
+        mixin.metadata = Arc::new(metadata);
+        Ok(mixin)
+    }
+
+    /// The mixin's metadata, as it reported it when loaded.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The sha256 of the component, in hex.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// How this load got its compiled code.
+    pub fn cache_outcome(&self) -> CacheOutcome {
+        self.outcome
+    }
+
+    pub(crate) fn with_outcome(&self, outcome: CacheOutcome) -> Self {
+        Self {
+            outcome,
+            ..self.clone()
+        }
+    }
+
+    /// The same mixin, sending output and logs to `sink` instead.
+    pub fn with_sink(&self, sink: Arc<dyn OutputSink>) -> Self {
+        Self { sink, ..self.clone() }
+    }
+
+    /// The mixin's JSON Schema document (Porter's `mixin schema` shape).
+    pub async fn schema(&self) -> Result<Value, MixinError> {
+        let text = self
+            .call(CallKind::Schema, Capabilities::pure(CallKind::Schema, None), async |api, store| {
+                api.wharf_mixin_api().call_schema(store).await.map(Ok)
+            })
+            .await?;
+        serde_json::from_str(&text).map_err(|e| MixinError::Failed {
+            mixin: self.metadata.name.clone(),
+            message: format!("its schema is not JSON: {e}"),
+        })
+    }
+
+    /// The Dockerfile lines for the invocation image. `bundle_dir`, if
+    /// given, is visible read-only.
+    pub async fn build(&self, input: &BuildInput, bundle_dir: Option<&Path>) -> Result<Vec<String>, MixinError> {
+        let input = wit::BuildInput::from(input);
+        self.call(CallKind::Build, Capabilities::pure(CallKind::Build, bundle_dir), async |api, store| {
+            api.wharf_mixin_api().call_build(store, &input).await
+        })
+        .await
+    }
+
+    /// Lint findings for the mixin's config and steps.
+    pub async fn lint(&self, input: &BuildInput, bundle_dir: Option<&Path>) -> Result<Vec<Finding>, MixinError> {
+        let input = wit::BuildInput::from(input);
+        let findings = self
+            .call(CallKind::Lint, Capabilities::pure(CallKind::Lint, bundle_dir), async |api, store| {
+                api.wharf_mixin_api().call_lint(store, &input).await
+            })
+            .await?;
+        Ok(findings.into_iter().map(Finding::from).collect())
+    }
+
+    /// Runs one rendered step of `action`. The mixin may run its declared
+    /// programs, in the bundle directory, with exactly `grant.env`.
+    pub async fn execute(&self, action: &str, step: &Value, grant: &ExecuteGrant) -> Result<Vec<StepOutput>, MixinError> {
+        let any_program = self.metadata.programs.iter().any(|p| p == ANY_PROGRAM);
+        let capabilities = Capabilities {
+            commands: CommandGrant::Programs(ProgramGrant::new(self.metadata.programs.clone(), grant.env.clone())),
+            bundle_dir: grant.bundle_dir.as_deref(),
+            bundle_dir_writable: true,
+            // A mixin that may run any program can already read any file
+            // through one; a read-only view of `/` adds no authority and lets
+            // `path` outputs outside the bundle directory work.
+            read_root: any_program,
+        };
+        let step = step.to_string();
+        let outputs = self
+            .call(CallKind::Execute, capabilities, async |api, store| {
+                api.wharf_mixin_api().call_execute(store, action, &step).await
+            })
+            .await?;
+        Ok(outputs.into_iter().map(StepOutput::from).collect())
+    }
+
+    /// Runs one call in a fresh store and settles its outcome.
+    async fn call<R>(
+        &self,
+        kind: CallKind,
+        capabilities: Capabilities<'_>,
+        body: impl AsyncFnOnce(&MixinWorld, &mut Store<CallState>) -> wasmtime::Result<Result<R, wit::MixinError>>,
+    ) -> Result<R, MixinError> {
+        let limits = match kind {
+            CallKind::Execute => self.shared.limits.execute,
+            _ => self.shared.limits.pure,
+        };
+        let record = Arc::new(CallRecord::default());
+        let mut store = self.new_store(&capabilities, &limits, record.clone())?;
+        let outcome = tokio::time::timeout(limits.timeout, async {
+            let api = self.pre.instantiate_async(&mut store).await?;
+            body(&api, &mut store).await
+        })
+        .await;
+        drop(store);
+        self.settle(outcome, &record, &limits)
+    }
+
+    fn new_store(
+        &self,
+        capabilities: &Capabilities<'_>,
+        limits: &CallLimits,
+        record: Arc<CallRecord>,
+    ) -> Result<Store<CallState>, MixinError> {
+        let name: Arc<str> = self.metadata.name.as_str().into();
+        let stream = |stream| GuestStream {
+            mixin: name.clone(),
+            stream,
+            sink: self.sink.clone(),
+            budget: limits.output_bytes,
+            shared: record.guest_output.clone(),
+        };
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(stream(Stream::Stdout))
+            .stderr(stream(Stream::Stderr))
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
+        let host_error = |detail: String| MixinError::Host {
+            mixin: self.metadata.name.clone(),
+            detail,
+        };
+        if capabilities.read_root {
+            wasi.preopened_dir("/", "/", FsPerms::ReadOnly)
+                .map_err(|e| host_error(format!("cannot open / for reading: {e:#}")))?;
+        }
+        if let Some(dir) = capabilities.bundle_dir {
+            let guest_path = dir
+                .to_str()
+                .ok_or_else(|| host_error(format!("the bundle directory {} is not UTF-8", dir.display())))?;
+            let perms = if capabilities.bundle_dir_writable {
+                FsPerms::ReadWrite
+            } else {
+                FsPerms::ReadOnly
+            };
+            wasi.preopened_dir(dir, guest_path, perms)
+                .map_err(|e| host_error(format!("cannot open the bundle directory {}: {e:#}", dir.display())))?;
+        }
+        let state = CallState {
+            wasi: wasi.build(),
+            table: Default::default(),
+            mixin: name.clone(),
+            grant: capabilities.commands.clone(),
+            bundle_dir: capabilities.bundle_dir.map(Path::to_path_buf),
+            sink: self.sink.clone(),
+            memory_limit: limits.memory_bytes,
+            output_limit: limits.output_bytes,
+            record,
+        };
+        let mut store = Store::new(&self.shared.engine, state);
+        store.limiter(|state| state);
+        let ticks = limits.timeout.as_millis() / EPOCH_TICK.as_millis() + 1;
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store.epoch_deadline_trap();
+        Ok(store)
+    }
+
+    /// Turns the raw outcome of a call into its result or one clear error.
+    fn settle<R>(
+        &self,
+        outcome: Result<wasmtime::Result<Result<R, wit::MixinError>>, tokio::time::error::Elapsed>,
+        record: &CallRecord,
+        limits: &CallLimits,
+    ) -> Result<R, MixinError> {
+        let mixin = self.metadata.name.clone();
+        let trapped = |reason| MixinError::Trapped {
+            mixin: mixin.clone(),
+            reason,
+        };
+        if record.guest_output.exceeded() {
+            return Err(trapped(TrapReason::OutputLimit(limits.output_bytes)));
+        }
+        match outcome {
+            Err(_elapsed) => Err(trapped(TrapReason::Timeout(limits.timeout))),
+            Ok(Err(trap)) => Err(trapped(self.trap_reason(&trap, record, limits))),
+            Ok(Ok(Err(reported))) => {
+                let denial = record.denial.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                Err(match denial {
+                    Some(detail) => MixinError::Denied { mixin, detail },
+                    None => MixinError::Failed {
+                        mixin,
+                        message: reported.message,
+                    },
+                })
+            }
+            Ok(Ok(Ok(value))) => Ok(value),
+        }
+    }
+
+    fn trap_reason(&self, trap: &wasmtime::Error, record: &CallRecord, limits: &CallLimits) -> TrapReason {
+        if let Some((limit, requested)) = *record.memory_exceeded.lock().unwrap_or_else(|e| e.into_inner()) {
+            return TrapReason::MemoryLimit { limit, requested };
+        }
+        match trap.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => TrapReason::Timeout(limits.timeout),
+            Some(Trap::UnreachableCodeReached) => TrapReason::Panic(panic_message(&record.guest_output.stderr_tail())),
+            Some(other) => TrapReason::Other(other.to_string()),
+            None => TrapReason::Other(format!("{trap:#}")),
+        }
+    }
+}
+
+/// The panic message from what Rust's panic handler printed, without the
+/// backtrace hint.
+fn panic_message(stderr_tail: &str) -> String {
+    let message: Vec<&str> = stderr_tail
+        .lines()
+        .skip_while(|line| !line.contains("panicked at"))
+        .filter(|line| !line.starts_with("note: run with"))
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    if message.is_empty() {
+        "it hit an unreachable instruction without printing why".into()
+    } else {
+        message.join(" ")
+    }
+}

@@ -1,0 +1,37 @@
+//! Hosting mixins: WebAssembly components of the `wharf:mixin` world.
+//!
+//! - [`MixinHost`] owns the one engine and linker of the process and loads
+//!   components, through the compiled cache on disk.
+//! - [`LoadedMixin`] is one component, pre-instantiated; each call gets a
+//!   fresh store with the capabilities and [`Limits`] of its kind.
+//! - [`MixinError`] says which of the failure cases happened.
+//!
+//! Capabilities, deny by default: `metadata`, `schema`, `build` and `lint`
+//! get no commands, no environment, no network and at most a read-only
+//! bundle directory. `execute` gets the programs the mixin declared, the
+//! bundle directory, and exactly the environment the caller grants.
+
+mod bindings;
+mod cache;
+mod call_state;
+mod error;
+mod guest_stdio;
+mod host;
+mod limits;
+mod loaded;
+mod policy;
+mod run_command;
+mod sink;
+mod types;
+mod installed;
+
+pub use bindings::WORLD_VERSION;
+pub use cache::CacheOutcome;
+pub use error::{MixinError, TrapReason};
+pub use host::{HostConfig, MixinHost, engine_config};
+pub use limits::{CallLimits, Limits};
+pub use loaded::LoadedMixin;
+pub use policy::{ANY_PROGRAM, DEFAULT_PATH, ExecuteGrant};
+pub use sink::{LogLevel, MemorySink, MemorySinkData, OutputSink, Stream, TerminalSink};
+pub use installed::{BUILTIN_EXEC, Catalog, MixinRecord};
+pub use types::{ActionSteps, BuildInput, Finding, Level, Location, Metadata, StepOutput};

@@ -1,0 +1,252 @@
+//! The [`Mixin`] trait and the glue that turns it into the WIT exports.
+//!
+//! The glue does the chores every mixin would otherwise repeat: parsing the
+//! JSON text that crosses the boundary, reporting a step that does not match
+//! the mixin's types as a lint error with its location, numbering steps from
+//! 1, and filling in the world version.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::bindings::exports::wharf::mixin::api as wit_api;
+use crate::bindings::wharf::mixin::types as wit;
+use crate::error::{Error, Result};
+use crate::lint::{Finding, Location};
+use crate::outputs::Output;
+
+/// What a mixin says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// The name used in porter.yaml.
+    pub name: String,
+    /// The mixin's semantic version.
+    pub version: String,
+    /// One line about what it does.
+    pub description: String,
+    /// Who maintains it.
+    pub author: String,
+    /// The programs `execute` may run: bare names, absolute paths, or `*`
+    /// for any program.
+    pub programs: Vec<String>,
+}
+
+impl Metadata {
+    /// Metadata with a name and version; set the rest with the builder
+    /// methods.
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            version: version.into(),
+            description: String::new(),
+            author: String::new(),
+            programs: Vec::new(),
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    /// Sets the author.
+    pub fn author(mut self, author: impl Into<String>) -> Self {
+        self.author = author.into();
+        self
+    }
+
+    /// Declares the programs `execute` may run.
+    pub fn programs<I, S>(mut self, programs: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.programs = programs.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// One step of an action, parsed into the mixin's step type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step<S> {
+    /// The action holding it.
+    pub action: String,
+    /// Its position in the action, from 1.
+    pub number: u32,
+    /// Its description, for messages.
+    pub description: String,
+    /// The parsed step body.
+    pub body: S,
+}
+
+impl<S> Step<S> {
+    /// Where this step is, for lint findings.
+    pub fn location(&self) -> Location {
+        Location {
+            action: self.action.clone(),
+            step_number: self.number,
+            step_description: self.description.clone(),
+        }
+    }
+}
+
+/// What `build` and `lint` see: the configuration and every step of this
+/// mixin in the manifest, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input<C, S> {
+    /// The mixin's configuration (its `Default` when the manifest gives none).
+    pub config: C,
+    /// Every step of this mixin, across all actions.
+    pub steps: Vec<Step<S>>,
+}
+
+/// A Wharf mixin. Implement it, then call [`crate::export_mixin!`].
+///
+/// Every function is associated (no `self`): a fresh instance of the
+/// component serves each call, so there is no state to keep between calls.
+pub trait Mixin {
+    /// The configuration from the manifest's `mixins:` entry.
+    type Config: DeserializeOwned + Default;
+    /// One step body: the object under the mixin's key in porter.yaml.
+    type Step: DeserializeOwned;
+
+    /// Describes the mixin.
+    fn metadata() -> Metadata;
+
+    /// The JSON Schema of one step body.
+    fn step_schema() -> Value;
+
+    /// The JSON Schema of the configuration, if the mixin takes any.
+    fn config_schema() -> Option<Value> {
+        None
+    }
+
+    /// The Dockerfile lines that install what the mixin needs. Pure: no
+    /// commands may run here.
+    fn build(input: &Input<Self::Config, Self::Step>) -> Result<Vec<String>> {
+        let _ = input;
+        Ok(Vec::new())
+    }
+
+    /// Mistakes in the configuration and steps. Steps that do not parse into
+    /// [`Mixin::Step`] are reported by the SDK before this is called, and
+    /// are left out of `input`.
+    fn lint(input: &Input<Self::Config, Self::Step>) -> Vec<Finding> {
+        let _ = input;
+        Vec::new()
+    }
+
+    /// Runs one step of `action` and returns its outputs.
+    fn execute(action: &str, step: Self::Step) -> Result<Vec<Output>>;
+}
+
+/// The glue the export macro calls. Not part of the stable API.
+#[doc(hidden)]
+pub mod glue {
+    use super::*;
+
+    pub fn metadata<M: Mixin>() -> wit::MixinMetadata {
+        let m = M::metadata();
+        wit::MixinMetadata {
+            name: m.name,
+            version: m.version,
+            description: m.description,
+            author: m.author,
+            programs: m.programs,
+            world_version: crate::bindings::WORLD_VERSION.to_string(),
+        }
+    }
+
+    pub fn schema<M: Mixin>() -> String {
+        let name = M::metadata().name;
+        crate::schema::porter_document(&name, M::step_schema(), M::config_schema()).to_string()
+    }
+
+    pub fn build<M: Mixin>(input: wit::BuildInput) -> std::result::Result<Vec<String>, wit::MixinError> {
+        let (input, problems) = parse_input::<M>(input).map_err(to_wit)?;
+        if let Some(first) = problems.into_iter().next() {
+            return Err(to_wit(Error::new(first.message)));
+        }
+        M::build(&input).map_err(to_wit)
+    }
+
+    pub fn lint<M: Mixin>(input: wit::BuildInput) -> std::result::Result<Vec<wit::Finding>, wit::MixinError> {
+        let (input, mut findings) = parse_input::<M>(input).map_err(to_wit)?;
+        findings.extend(M::lint(&input));
+        Ok(findings.into_iter().map(Into::into).collect())
+    }
+
+    pub fn execute<M: Mixin>(action: String, step: String) -> std::result::Result<Vec<wit_api::StepOutput>, wit::MixinError> {
+        let body: M::Step = serde_json::from_str(&step)
+            .map_err(|e| to_wit(Error::new(format!("the {action} step is not valid for this mixin: {e}"))))?;
+        let outputs = M::execute(&action, body).map_err(to_wit)?;
+        Ok(outputs
+            .into_iter()
+            .map(|o| wit::StepOutput {
+                name: o.name,
+                value: o.value,
+            })
+            .collect())
+    }
+
+    fn to_wit(e: Error) -> wit::MixinError {
+        wit::MixinError {
+            message: e.message().to_string(),
+        }
+    }
+
+    /// Parses the config and steps; steps that do not parse become error
+    /// findings that name the action, step number and field.
+    fn parse_input<M: Mixin>(input: wit::BuildInput) -> Result<(Input<M::Config, M::Step>, Vec<Finding>)> {
+        let name = M::metadata().name;
+        let config = match input.config.as_deref() {
+            None => M::Config::default(),
+            Some(text) => {
+                let value: Value = serde_json::from_str(text)
+                    .map_err(|e| Error::new(format!("the {name} mixin's config is not JSON: {e}")))?;
+                if value.is_null() {
+                    M::Config::default()
+                } else {
+                    serde_json::from_value(value).map_err(|e| {
+                        Error::new(format!("the {name} mixin's config in porter.yaml is invalid: {e}"))
+                    })?
+                }
+            }
+        };
+        let mut steps = Vec::new();
+        let mut problems = Vec::new();
+        for action in input.actions {
+            for (index, text) in action.steps.iter().enumerate() {
+                let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+                let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+                let description = value
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let location = Location {
+                    action: action.action.clone(),
+                    step_number: number,
+                    step_description: description.clone(),
+                };
+                match serde_json::from_value::<M::Step>(value) {
+                    Ok(body) => steps.push(Step {
+                        action: action.action.clone(),
+                        number,
+                        description,
+                        body,
+                    }),
+                    Err(e) => problems.push(
+                        Finding::error(format!("{name}-invalid-step"), "Invalid step")
+                            .message(format!(
+                                "{} step {number} ({description:?}) is not a valid {name} step: {e}",
+                                action.action
+                            ))
+                            .at(location),
+                    ),
+                }
+            }
+        }
+        Ok((Input { config, steps }, problems))
+    }
+}

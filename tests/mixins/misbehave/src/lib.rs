@@ -1,0 +1,90 @@
+//! A test-only mixin that breaks one sandbox rule per step, chosen by the
+//! step's `do` field. The host tests use it to prove that each violation
+//! fails with its own clear error while the host survives. Never shipped.
+
+use std::io::Write;
+
+use mixin_sdk::{Command, Error, Input, Metadata, Mixin, Output, Result, export_mixin};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+struct Step {
+    #[serde(rename = "do")]
+    action: String,
+    #[serde(default)]
+    message: String,
+}
+
+struct Misbehave;
+
+impl Mixin for Misbehave {
+    type Config = ();
+    type Step = Step;
+
+    fn metadata() -> Metadata {
+        Metadata::new("misbehave", "0.0.1")
+            .description("Breaks the sandbox on request (tests only)")
+            .author("Wharf tests")
+            .programs(["echo", "head"])
+    }
+
+    fn step_schema() -> Value {
+        json!({"type": "object", "properties": {"do": {"type": "string"}}})
+    }
+
+    /// Build must be pure; this one tries to run a command anyway.
+    fn build(_input: &Input<(), Step>) -> Result<Vec<String>> {
+        Command::new("echo").arg("building").run()?;
+        Ok(vec!["RUN echo unreachable".into()])
+    }
+
+    fn execute(_action: &str, step: Step) -> Result<Vec<Output>> {
+        match step.action.as_str() {
+            "echo" => {
+                let out = Command::new("echo").arg(&step.message).run()?.check()?;
+                Ok(vec![Output::new("echoed", out.stdout)])
+            }
+            "read-passwd" => {
+                let text = std::fs::read_to_string("/etc/passwd")
+                    .map_err(|e| Error::new(format!("cannot read /etc/passwd: {e}")))?;
+                Ok(vec![Output::new("passwd", text)])
+            }
+            "run-undeclared" => {
+                Command::new("cat").arg("/etc/hostname").run()?;
+                Ok(vec![])
+            }
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "alloc" => {
+                let big = vec![1u8; 2 << 30];
+                Ok(vec![Output::new("len", std::hint::black_box(big).len().to_string())])
+            }
+            "print" => {
+                let chunk = vec![b'x'; 1 << 20];
+                let mut stdout = std::io::stdout();
+                for _ in 0..200 {
+                    stdout
+                        .write_all(&chunk)
+                        .map_err(|e| Error::new(format!("stdout: {e}")))?;
+                }
+                Ok(vec![])
+            }
+            "command-flood" => {
+                Command::new("head")
+                    .args(["-c", "209715200", "/dev/zero"])
+                    .stream_output(false)
+                    .run()?;
+                Ok(vec![])
+            }
+            "panic" => panic!("deliberate panic: {}", step.message),
+            other => Err(Error::new(format!("unknown misbehaviour {other:?}"))),
+        }
+    }
+}
+
+export_mixin!(Misbehave);
