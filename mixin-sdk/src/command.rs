@@ -259,7 +259,10 @@ mod tests {
             .arg("-c")
             .arg("echo 'hi' there")
             .arg("--flag=value");
-        assert_eq!(cmd.display(), r"bash -c 'echo '\''hi'\'' there' --flag=value");
+        assert_eq!(
+            cmd.display(),
+            r"bash -c 'echo '\''hi'\'' there' --flag=value"
+        );
     }
 
     #[test]

@@ -197,8 +197,17 @@ mod tests {
         assert_eq!(
             f.to_args(),
             [
-                "--debug", "-n", "default", "--replicas", "3", "--set", "a=1", "--set", "b=2",
-                "--wait", "true"
+                "--debug",
+                "-n",
+                "default",
+                "--replicas",
+                "3",
+                "--set",
+                "a=1",
+                "--set",
+                "b=2",
+                "--wait",
+                "true"
             ]
         );
     }

@@ -61,14 +61,21 @@ impl IgnoreError {
             )));
         }
         let stderr = output.stderr_text();
-        if let Some(s) = self.output.contains.iter().find(|s| stderr.contains(s.as_str())) {
+        if let Some(s) = self
+            .output
+            .contains
+            .iter()
+            .find(|s| stderr.contains(s.as_str()))
+        {
             return Ok(Some(format!(
                 "stderr contains {s:?} (ignoreError.output.contains)"
             )));
         }
         for pattern in &self.output.regex {
             let re = Regex::new(pattern).map_err(|e| {
-                format!("ignoreError.output.regex {pattern:?} is not a valid regular expression: {e}")
+                format!(
+                    "ignoreError.output.regex {pattern:?} is not a valid regular expression: {e}"
+                )
             })?;
             if re.is_match(&stderr) {
                 return Ok(Some(format!(
@@ -126,7 +133,11 @@ mod tests {
             },
             ..Default::default()
         };
-        assert!(h.allows(&failed(1, "error: already exists")).unwrap().is_some());
+        assert!(
+            h.allows(&failed(1, "error: already exists"))
+                .unwrap()
+                .is_some()
+        );
         assert!(h.allows(&failed(1, "not found: thing")).unwrap().is_some());
         // stdout says "already exists" but stderr does not.
         assert!(h.allows(&failed(1, "permission denied")).unwrap().is_none());
@@ -141,15 +152,18 @@ mod tests {
             },
             ..Default::default()
         };
-        assert!(h.allows(&failed(1, "x")).unwrap_err().contains("not a valid regular expression"));
+        assert!(
+            h.allows(&failed(1, "x"))
+                .unwrap_err()
+                .contains("not a valid regular expression")
+        );
     }
 
     #[test]
     fn parses_porter_yaml_shape() {
-        let h: IgnoreError = serde_json::from_str(
-            r#"{"exitCodes":[1],"output":{"contains":["a"],"regex":["b"]}}"#,
-        )
-        .unwrap();
+        let h: IgnoreError =
+            serde_json::from_str(r#"{"exitCodes":[1],"output":{"contains":["a"],"regex":["b"]}}"#)
+                .unwrap();
         assert_eq!(h.exit_codes, [1]);
         assert_eq!(h.output.contains, ["a"]);
     }

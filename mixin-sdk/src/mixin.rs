@@ -162,7 +162,19 @@ pub mod glue {
         crate::schema::porter_document(&name, M::step_schema(), M::config_schema()).to_string()
     }
 
-    pub fn build<M: Mixin>(input: wit::BuildInput) -> std::result::Result<Vec<String>, wit::MixinError> {
+    /// Makes relative paths mean the bundle directory. The host names it in
+    /// PWD (the only variable a mixin sees) because wasi-libc starts every
+    /// component in `/`.
+    fn enter_bundle_dir() {
+        if let Some(dir) = std::env::var_os("PWD") {
+            let _ = std::env::set_current_dir(dir);
+        }
+    }
+
+    pub fn build<M: Mixin>(
+        input: wit::BuildInput,
+    ) -> std::result::Result<Vec<String>, wit::MixinError> {
+        enter_bundle_dir();
         let (input, problems) = parse_input::<M>(input).map_err(to_wit)?;
         if let Some(first) = problems.into_iter().next() {
             return Err(to_wit(Error::new(first.message)));
@@ -170,15 +182,25 @@ pub mod glue {
         M::build(&input).map_err(to_wit)
     }
 
-    pub fn lint<M: Mixin>(input: wit::BuildInput) -> std::result::Result<Vec<wit::Finding>, wit::MixinError> {
+    pub fn lint<M: Mixin>(
+        input: wit::BuildInput,
+    ) -> std::result::Result<Vec<wit::Finding>, wit::MixinError> {
+        enter_bundle_dir();
         let (input, mut findings) = parse_input::<M>(input).map_err(to_wit)?;
         findings.extend(M::lint(&input));
         Ok(findings.into_iter().map(Into::into).collect())
     }
 
-    pub fn execute<M: Mixin>(action: String, step: String) -> std::result::Result<Vec<wit_api::StepOutput>, wit::MixinError> {
-        let body: M::Step = serde_json::from_str(&step)
-            .map_err(|e| to_wit(Error::new(format!("the {action} step is not valid for this mixin: {e}"))))?;
+    pub fn execute<M: Mixin>(
+        action: String,
+        step: String,
+    ) -> std::result::Result<Vec<wit_api::StepOutput>, wit::MixinError> {
+        enter_bundle_dir();
+        let body: M::Step = serde_json::from_str(&step).map_err(|e| {
+            to_wit(Error::new(format!(
+                "the {action} step is not valid for this mixin: {e}"
+            )))
+        })?;
         let outputs = M::execute(&action, body).map_err(to_wit)?;
         Ok(outputs
             .into_iter()
@@ -195,20 +217,29 @@ pub mod glue {
         }
     }
 
+    /// The parsed input, and a finding for each step that did not parse.
+    type Parsed<M> = (
+        Input<<M as Mixin>::Config, <M as Mixin>::Step>,
+        Vec<Finding>,
+    );
+
     /// Parses the config and steps; steps that do not parse become error
     /// findings that name the action, step number and field.
-    fn parse_input<M: Mixin>(input: wit::BuildInput) -> Result<(Input<M::Config, M::Step>, Vec<Finding>)> {
+    fn parse_input<M: Mixin>(input: wit::BuildInput) -> Result<Parsed<M>> {
         let name = M::metadata().name;
         let config = match input.config.as_deref() {
             None => M::Config::default(),
             Some(text) => {
-                let value: Value = serde_json::from_str(text)
-                    .map_err(|e| Error::new(format!("the {name} mixin's config is not JSON: {e}")))?;
+                let value: Value = serde_json::from_str(text).map_err(|e| {
+                    Error::new(format!("the {name} mixin's config is not JSON: {e}"))
+                })?;
                 if value.is_null() {
                     M::Config::default()
                 } else {
                     serde_json::from_value(value).map_err(|e| {
-                        Error::new(format!("the {name} mixin's config in porter.yaml is invalid: {e}"))
+                        Error::new(format!(
+                            "the {name} mixin's config in porter.yaml is invalid: {e}"
+                        ))
                     })?
                 }
             }

@@ -101,7 +101,10 @@ impl OutputSpec {
     pub fn check(&self) -> std::result::Result<(), String> {
         match self.source()? {
             OutputSource::JsonPath(path) => JsonPath::parse(path).map(drop).map_err(|e| {
-                format!("output `{}`: {path:?} is not a valid JSONPath: {e}", self.name)
+                format!(
+                    "output `{}`: {path:?} is not a valid JSONPath: {e}",
+                    self.name
+                )
             }),
             OutputSource::Regex(pattern) => Regex::new(pattern).map(drop).map_err(|e| {
                 format!(
@@ -117,7 +120,11 @@ impl OutputSpec {
 /// Scrapes every output in `specs` from a finished command's stdout and the
 /// files it wrote. `dir` is the step's working directory, used to resolve
 /// relative `path` outputs.
-pub fn extract_outputs(specs: &[OutputSpec], stdout: &[u8], dir: Option<&str>) -> Result<Vec<Output>> {
+pub fn extract_outputs(
+    specs: &[OutputSpec],
+    stdout: &[u8],
+    dir: Option<&str>,
+) -> Result<Vec<Output>> {
     let text = String::from_utf8_lossy(stdout);
     let mut parsed_stdout: Option<Value> = None;
     let mut outputs = Vec::with_capacity(specs.len());
@@ -150,8 +157,11 @@ pub fn extract_outputs(specs: &[OutputSpec], stdout: &[u8], dir: Option<&str>) -
 
 /// Applies a JSONPath with Porter's encoding of the result.
 pub fn json_path_value(name: &str, path: &str, json: &Value) -> Result<Vec<u8>> {
-    let query = JsonPath::parse(path)
-        .map_err(|e| Error::new(format!("output `{name}`: {path:?} is not a valid JSONPath: {e}")))?;
+    let query = JsonPath::parse(path).map_err(|e| {
+        Error::new(format!(
+            "output `{name}`: {path:?} is not a valid JSONPath: {e}"
+        ))
+    })?;
     let nodes = query.query(json).all();
     let value = if is_singular(path) {
         match nodes.as_slice() {
@@ -311,7 +321,8 @@ mod tests {
         std::fs::write(dir.join("out.txt"), "contents").unwrap();
         let out = extract_outputs(&[spec("f", "path", "out.txt")], b"", dir.to_str()).unwrap();
         assert_eq!(text(&out, 0), "contents");
-        let err = extract_outputs(&[spec("g", "path", "missing.txt")], b"", dir.to_str()).unwrap_err();
+        let err =
+            extract_outputs(&[spec("g", "path", "missing.txt")], b"", dir.to_str()).unwrap_err();
         assert!(err.message().contains("cannot read"), "{err}");
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -27,7 +27,8 @@ pub fn porter_document(name: &str, step: Value, config: Option<Value>) -> Value 
     if let Some(config) = config {
         definitions.insert("config".into(), config);
     }
-    let steps = |kind: &str| json!({"type": "array", "items": {"$ref": format!("#/definitions/{kind}")}});
+    let steps =
+        |kind: &str| json!({"type": "array", "items": {"$ref": format!("#/definitions/{kind}")}});
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "definitions": definitions,
@@ -152,13 +153,23 @@ mod tests {
     #[test]
     fn document_has_porter_step_definitions_and_config() {
         let doc = porter_document("demo", command_step("x"), Some(json!({"type": "object"})));
-        for key in ["installStep", "upgradeStep", "invokeStep", "uninstallStep", "demo", "config"] {
+        for key in [
+            "installStep",
+            "upgradeStep",
+            "invokeStep",
+            "uninstallStep",
+            "demo",
+            "config",
+        ] {
             assert!(doc["definitions"][key].is_object(), "missing {key}");
         }
         assert_eq!(
             doc["definitions"]["installStep"]["properties"]["demo"]["$ref"],
             "#/definitions/demo"
         );
-        assert_eq!(doc["additionalProperties"]["items"]["$ref"], "#/definitions/invokeStep");
+        assert_eq!(
+            doc["additionalProperties"]["items"]["$ref"],
+            "#/definitions/invokeStep"
+        );
     }
 }

@@ -81,8 +81,14 @@ impl CommandStep {
 /// Runs `command`, applies `ignore_error` to a failure, and scrapes
 /// `outputs` from what it wrote. Outputs are scraped from an ignored failure
 /// too, as Porter does.
-pub fn run_step(command: &Command, ignore_error: &IgnoreError, outputs: &[OutputSpec]) -> Result<Vec<Output>> {
-    let result = command.run().context(format!("running `{}`", command.display()))?;
+pub fn run_step(
+    command: &Command,
+    ignore_error: &IgnoreError,
+    outputs: &[OutputSpec],
+) -> Result<Vec<Output>> {
+    let result = command
+        .run()
+        .context(format!("running `{}`", command.display()))?;
     if !result.success() {
         match ignore_error.allows(&result).map_err(Error::new)? {
             Some(reason) => log::info(format!(
@@ -116,7 +122,9 @@ fn strings<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, 
         .collect()
 }
 
-fn string_map<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<BTreeMap<String, String>, D::Error> {
+fn string_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<String, String>, D::Error> {
     Option::<BTreeMap<String, Value>>::deserialize(d)?
         .unwrap_or_default()
         .into_iter()
@@ -149,7 +157,20 @@ mod tests {
         assert_eq!(cmd.program(), "helm");
         assert_eq!(
             cmd.get_args(),
-            ["install", "mysql", "-n", "db", "--set", "a=1", "--set", "b=2", "--wait", "--", "3", "not split"]
+            [
+                "install",
+                "mysql",
+                "-n",
+                "db",
+                "--set",
+                "a=1",
+                "--set",
+                "b=2",
+                "--wait",
+                "--",
+                "3",
+                "not split"
+            ]
         );
         assert_eq!(cmd.get_env(), [("DEBUG".to_string(), "true".to_string())]);
         assert_eq!(cmd.get_dir(), Some("/tmp"));
@@ -163,7 +184,10 @@ mod tests {
             "flags": {"c": "'echo hello world'"}
         }))
         .unwrap();
-        assert_eq!(step.command().get_args(), ["-x", "two words", "-c", "echo hello world"]);
+        assert_eq!(
+            step.command().get_args(),
+            ["-x", "two words", "-c", "echo hello world"]
+        );
     }
 
     #[test]

@@ -95,7 +95,10 @@ mod tests {
     fn quoted_words_stay_whole_and_lose_their_quotes() {
         assert_eq!(split("'echo hello world'"), ["echo hello world"]);
         assert_eq!(split(r#""a b" 'c d'"#), ["a b", "c d"]);
-        assert_eq!(split(r#"'echo "{\"a\":[1,2]}"'"#), [r#"echo "{\"a\":[1,2]}""#]);
+        assert_eq!(
+            split(r#"'echo "{\"a\":[1,2]}"'"#),
+            [r#"echo "{\"a\":[1,2]}""#]
+        );
     }
 
     #[test]

@@ -60,7 +60,14 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
                 OutputFormat::Plaintext => {
                     let rows: Vec<Vec<String>> = records
                         .iter()
-                        .map(|r| vec![r.name.clone(), r.version.clone(), r.source.clone(), r.digest.clone()])
+                        .map(|r| {
+                            vec![
+                                r.name.clone(),
+                                r.version.clone(),
+                                r.source.clone(),
+                                r.digest.clone(),
+                            ]
+                        })
                         .collect();
                     print_table(&["NAME", "VERSION", "SOURCE", "DIGEST"], &rows)?;
                 }
@@ -72,7 +79,10 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
         }
         MixinsCommand::Install { file } => {
             let record = catalog.install_file(&host, &file).await?;
-            println!("installed the {} mixin v{} ({})", record.name, record.version, record.digest);
+            println!(
+                "installed the {} mixin v{} ({})",
+                record.name, record.version, record.digest
+            );
         }
         MixinsCommand::Uninstall { name } => {
             catalog.uninstall(&name)?;

@@ -53,7 +53,8 @@ impl CompiledCache {
 
     /// The cache file for a component digest (hex sha256).
     pub(crate) fn entry_path(&self, digest_hex: &str) -> PathBuf {
-        self.dir.join(format!("{digest_hex}-{}.cwasm", self.engine_key))
+        self.dir
+            .join(format!("{digest_hex}-{}.cwasm", self.engine_key))
     }
 
     /// The component for `bytes`, from the cache when possible.

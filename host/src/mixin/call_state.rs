@@ -12,7 +12,9 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::wharf::mixin::host::{self, Command, CommandError, CommandResult, LogLevel as WitLogLevel};
+use super::bindings::wharf::mixin::host::{
+    self, Command, CommandError, CommandResult, LogLevel as WitLogLevel,
+};
 use super::bindings::wharf::mixin::types;
 use super::guest_stdio::GuestOutput;
 use super::policy::{Authorization, CommandGrant};
@@ -61,7 +63,12 @@ impl WasiView for CallState {
 }
 
 impl ResourceLimiter for CallState {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let desired = desired as u64;
         if desired > self.memory_limit {
             *self
@@ -76,7 +83,12 @@ impl ResourceLimiter for CallState {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
 }
@@ -101,7 +113,10 @@ impl host::Host for CallState {
             }
             Err(Authorization::NotFound(why)) => return Err(CommandError::SpawnFailed(why)),
         };
-        let default_dir = self.bundle_dir.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let default_dir = self
+            .bundle_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/"));
         let dir = match &cmd.dir {
             Some(dir) => default_dir.join(dir),
             None => default_dir,

@@ -124,7 +124,8 @@ impl MixinError {
             | MixinError::Denied { mixin, .. }
             | MixinError::Trapped { mixin, .. }
             | MixinError::Host { mixin, .. } => mixin,
-            MixinError::IncompatibleWorld { origin, .. } | MixinError::NotAComponent { origin, .. } => origin,
+            MixinError::IncompatibleWorld { origin, .. }
+            | MixinError::NotAComponent { origin, .. } => origin,
             MixinError::Io { .. } => "",
         }
     }

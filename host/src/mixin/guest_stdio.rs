@@ -63,7 +63,11 @@ impl GuestStream {
         }
         self.sink.output(&self.mixin, self.stream, buf);
         if self.stream == Stream::Stderr {
-            let mut tail = self.shared.stderr_tail.lock().unwrap_or_else(|e| e.into_inner());
+            let mut tail = self
+                .shared
+                .stderr_tail
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             tail.extend_from_slice(buf);
             let excess = tail.len().saturating_sub(STDERR_TAIL);
             tail.drain(..excess);
@@ -85,7 +89,11 @@ impl StdoutStream for GuestStream {
 }
 
 impl AsyncWrite for GuestStream {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Poll::Ready(self.accept(buf))
     }
 

@@ -84,10 +84,12 @@ impl MixinHost {
         };
         let engine = Engine::new(&engine_config()).map_err(|e| host_error(format!("{e:#}")))?;
         let mut linker = Linker::<CallState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| host_error(format!("{e:#}")))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| host_error(format!("{e:#}")))?;
         MixinWorld::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
             .map_err(|e| host_error(format!("{e:#}")))?;
-        start_epoch_ticker(&engine).map_err(|e| host_error(format!("cannot start the epoch thread: {e}")))?;
+        start_epoch_ticker(&engine)
+            .map_err(|e| host_error(format!("cannot start the epoch thread: {e}")))?;
         let cache = config.cache_dir.map(|dir| CompiledCache::new(dir, &engine));
         Ok(Self {
             shared: Arc::new(Shared {
@@ -103,11 +105,13 @@ impl MixinHost {
 
     /// Loads a component file. See [`MixinHost::load`].
     pub async fn load_file(&self, path: &Path) -> Result<LoadedMixin, MixinError> {
-        let bytes = tokio::fs::read(path).await.map_err(|source| MixinError::Io {
-            action: "cannot read mixin",
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|source| MixinError::Io {
+                action: "cannot read mixin",
+                path: path.to_path_buf(),
+                source,
+            })?;
         self.load(&path.display().to_string(), bytes).await
     }
 
@@ -142,22 +146,31 @@ impl MixinHost {
     /// Loads a component precompiled by [`MixinHost::precompile`]. Nothing
     /// is compiled: this is how the in-image runtime loads mixins. `digest`
     /// is the sha256 of the original component.
-    pub async fn load_precompiled(&self, path: &Path, digest: &str) -> Result<LoadedMixin, MixinError> {
+    pub async fn load_precompiled(
+        &self,
+        path: &Path,
+        digest: &str,
+    ) -> Result<LoadedMixin, MixinError> {
         let origin = path.display().to_string();
         if let Some(loaded) = self.cached_in_memory(digest) {
             return Ok(loaded);
         }
-        let framed = tokio::fs::read(path).await.map_err(|source| MixinError::Io {
-            action: "cannot read precompiled mixin",
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let framed = tokio::fs::read(path)
+            .await
+            .map_err(|source| MixinError::Io {
+                action: "cannot read precompiled mixin",
+                path: path.to_path_buf(),
+                source,
+            })?;
         let not_usable = |detail: String| MixinError::NotAComponent {
             origin: origin.clone(),
             detail,
         };
         let compiled = unframe(&framed).ok_or_else(|| {
-            not_usable("the precompiled file is damaged (its checksum does not match); rebuild the bundle".into())
+            not_usable(
+                "the precompiled file is damaged (its checksum does not match); rebuild the bundle"
+                    .into(),
+            )
         })?;
         // SAFETY: the checksum matches the bytes `precompile` framed, and
         // wasmtime checks the engine compatibility header before use.
@@ -166,8 +179,13 @@ impl MixinHost {
                 "{e:#}; it was precompiled by another Wharf version, rebuild the bundle with this one"
             ))
         })?;
-        self.finish_load(&origin, digest.to_string(), component, CacheOutcome::Precompiled)
-            .await
+        self.finish_load(
+            &origin,
+            digest.to_string(),
+            component,
+            CacheOutcome::Precompiled,
+        )
+        .await
     }
 
     /// Compiles a component for an engine like this one and frames it with
@@ -193,7 +211,9 @@ impl MixinHost {
 
     fn cached_in_memory(&self, digest: &str) -> Option<LoadedMixin> {
         let loaded = self.shared.loaded.lock().unwrap_or_else(|e| e.into_inner());
-        loaded.get(digest).map(|m| m.with_outcome(CacheOutcome::InMemory))
+        loaded
+            .get(digest)
+            .map(|m| m.with_outcome(CacheOutcome::InMemory))
     }
 
     async fn finish_load(
@@ -218,7 +238,9 @@ impl MixinHost {
             found: format!("a different shape of wharf:mixin@{WORLD_VERSION} ({e:#})"),
             supported: WORLD_VERSION,
         })?;
-        let loaded = LoadedMixin::describe(self.shared.clone(), origin, digest.clone(), pre, outcome).await?;
+        let loaded =
+            LoadedMixin::describe(self.shared.clone(), origin, digest.clone(), pre, outcome)
+                .await?;
         self.shared
             .loaded
             .lock()
@@ -255,12 +277,18 @@ fn check_header(origin: &str, bytes: &[u8]) -> Result<(), MixinError> {
 /// otherwise names the world version it was built for.
 fn check_world(engine: &Engine, origin: &str, component: &Component) -> Result<(), MixinError> {
     let ty = component.component_type();
-    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+    let exports: Vec<String> = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
     let wanted = format!("{WORLD_PACKAGE}/api@{WORLD_VERSION}");
     if exports.contains(&wanted) {
         return Ok(());
     }
-    let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
+    let imports: Vec<String> = ty
+        .imports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
     let found = exports
         .iter()
         .chain(&imports)

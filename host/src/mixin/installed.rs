@@ -68,7 +68,11 @@ impl Catalog {
         let mut records = self.installed()?;
         if !records.iter().any(|r| r.name == "exec") {
             let exec = self.builtin_exec(host).await?;
-            records.push(MixinRecord::new(exec.metadata(), "built-in".into(), exec.digest()));
+            records.push(MixinRecord::new(
+                exec.metadata(),
+                "built-in".into(),
+                exec.digest(),
+            ));
         }
         records.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(records)
@@ -79,10 +83,12 @@ impl Catalog {
         let dir = self.home.mixins_dir().join(name);
         let component = dir.join(COMPONENT_FILE);
         if is_safe_name(name) && component.exists() {
-            return host
-                .load_file(&component)
-                .await
-                .with_context(|| format!("cannot load the installed {name} mixin from {}", dir.display()));
+            return host.load_file(&component).await.with_context(|| {
+                format!(
+                    "cannot load the installed {name} mixin from {}",
+                    dir.display()
+                )
+            });
         }
         if name == "exec" {
             return self.builtin_exec(host).await;
@@ -96,8 +102,11 @@ impl Catalog {
     /// Installs a component file under its metadata name, replacing any
     /// installed mixin of that name.
     pub async fn install_file(&self, host: &MixinHost, path: &Path) -> Result<MixinRecord> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let mixin = host.load(&path.display().to_string(), bytes.clone()).await?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mixin = host
+            .load(&path.display().to_string(), bytes.clone())
+            .await?;
         let name = &mixin.metadata().name;
         if !is_safe_name(name) {
             bail!(
@@ -106,7 +115,11 @@ impl Catalog {
             );
         }
         let source = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let record = MixinRecord::new(mixin.metadata(), source.display().to_string(), mixin.digest());
+        let record = MixinRecord::new(
+            mixin.metadata(),
+            source.display().to_string(),
+            mixin.digest(),
+        );
         self.write_installed(&record, &bytes)?;
         Ok(record)
     }
@@ -122,7 +135,9 @@ impl Catalog {
     }
 
     async fn builtin_exec(&self, host: &MixinHost) -> Result<LoadedMixin> {
-        Ok(host.load("the built-in exec mixin", BUILTIN_EXEC.to_vec()).await?)
+        Ok(host
+            .load("the built-in exec mixin", BUILTIN_EXEC.to_vec())
+            .await?)
     }
 
     /// Records of installed mixins.
@@ -139,7 +154,8 @@ impl Catalog {
             if !path.exists() {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let record: MixinRecord = serde_json::from_str(&text).with_context(|| {
                 format!(
                     "{} is damaged; reinstall that mixin with `wharf mixins install`",
@@ -156,21 +172,27 @@ impl Catalog {
     /// new one, never half of each.
     fn write_installed(&self, record: &MixinRecord, bytes: &[u8]) -> Result<()> {
         let mixins = self.home.mixins_dir();
-        std::fs::create_dir_all(&mixins).with_context(|| format!("cannot create {}", mixins.display()))?;
+        std::fs::create_dir_all(&mixins)
+            .with_context(|| format!("cannot create {}", mixins.display()))?;
         let staging = tempfile::Builder::new()
             .prefix(".installing-")
             .tempdir_in(&mixins)
             .with_context(|| format!("cannot write in {}", mixins.display()))?;
         std::fs::write(staging.path().join(COMPONENT_FILE), bytes)?;
-        std::fs::write(staging.path().join(RECORD_FILE), serde_json::to_vec_pretty(record)?)?;
+        std::fs::write(
+            staging.path().join(RECORD_FILE),
+            serde_json::to_vec_pretty(record)?,
+        )?;
         let target: PathBuf = mixins.join(&record.name);
         let old = mixins.join(format!(".replaced-{}", record.name));
         if target.exists() {
             let _ = std::fs::remove_dir_all(&old);
-            std::fs::rename(&target, &old).with_context(|| format!("cannot replace {}", target.display()))?;
+            std::fs::rename(&target, &old)
+                .with_context(|| format!("cannot replace {}", target.display()))?;
         }
         let staged = staging.keep();
-        std::fs::rename(&staged, &target).with_context(|| format!("cannot install into {}", target.display()))?;
+        std::fs::rename(&staged, &target)
+            .with_context(|| format!("cannot install into {}", target.display()))?;
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
     }

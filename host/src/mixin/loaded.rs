@@ -57,7 +57,9 @@ impl<'a> Capabilities<'a> {
     fn pure(kind: CallKind, bundle_dir: Option<&'a Path>) -> Self {
         Self {
             commands: CommandGrant::Denied(match kind {
-                CallKind::Build => "build, which must be pure: emit Dockerfile lines (RUN ...) instead",
+                CallKind::Build => {
+                    "build, which must be pure: emit Dockerfile lines (RUN ...) instead"
+                }
                 CallKind::Lint => "lint, which must be pure",
                 CallKind::Schema => "schema, which must be pure",
                 _ => "metadata, which must be pure",
@@ -95,9 +97,11 @@ impl LoadedMixin {
             outcome,
         };
         let metadata: Metadata = mixin
-            .call(CallKind::Metadata, Capabilities::pure(CallKind::Metadata, None), async |api, store| {
-                api.wharf_mixin_api().call_metadata(store).await.map(Ok)
-            })
+            .call(
+                CallKind::Metadata,
+                Capabilities::pure(CallKind::Metadata, None),
+                async |api, store| api.wharf_mixin_api().call_metadata(store).await.map(Ok),
+            )
             .await?
             .into();
         if metadata.world_version != WORLD_VERSION {
@@ -141,15 +145,20 @@ impl LoadedMixin {
 
     /// The same mixin, sending output and logs to `sink` instead.
     pub fn with_sink(&self, sink: Arc<dyn OutputSink>) -> Self {
-        Self { sink, ..self.clone() }
+        Self {
+            sink,
+            ..self.clone()
+        }
     }
 
     /// The mixin's JSON Schema document (Porter's `mixin schema` shape).
     pub async fn schema(&self) -> Result<Value, MixinError> {
         let text = self
-            .call(CallKind::Schema, Capabilities::pure(CallKind::Schema, None), async |api, store| {
-                api.wharf_mixin_api().call_schema(store).await.map(Ok)
-            })
+            .call(
+                CallKind::Schema,
+                Capabilities::pure(CallKind::Schema, None),
+                async |api, store| api.wharf_mixin_api().call_schema(store).await.map(Ok),
+            )
             .await?;
         serde_json::from_str(&text).map_err(|e| MixinError::Failed {
             mixin: self.metadata.name.clone(),
@@ -159,31 +168,51 @@ impl LoadedMixin {
 
     /// The Dockerfile lines for the invocation image. `bundle_dir`, if
     /// given, is visible read-only.
-    pub async fn build(&self, input: &BuildInput, bundle_dir: Option<&Path>) -> Result<Vec<String>, MixinError> {
+    pub async fn build(
+        &self,
+        input: &BuildInput,
+        bundle_dir: Option<&Path>,
+    ) -> Result<Vec<String>, MixinError> {
         let input = wit::BuildInput::from(input);
-        self.call(CallKind::Build, Capabilities::pure(CallKind::Build, bundle_dir), async |api, store| {
-            api.wharf_mixin_api().call_build(store, &input).await
-        })
+        self.call(
+            CallKind::Build,
+            Capabilities::pure(CallKind::Build, bundle_dir),
+            async |api, store| api.wharf_mixin_api().call_build(store, &input).await,
+        )
         .await
     }
 
     /// Lint findings for the mixin's config and steps.
-    pub async fn lint(&self, input: &BuildInput, bundle_dir: Option<&Path>) -> Result<Vec<Finding>, MixinError> {
+    pub async fn lint(
+        &self,
+        input: &BuildInput,
+        bundle_dir: Option<&Path>,
+    ) -> Result<Vec<Finding>, MixinError> {
         let input = wit::BuildInput::from(input);
         let findings = self
-            .call(CallKind::Lint, Capabilities::pure(CallKind::Lint, bundle_dir), async |api, store| {
-                api.wharf_mixin_api().call_lint(store, &input).await
-            })
+            .call(
+                CallKind::Lint,
+                Capabilities::pure(CallKind::Lint, bundle_dir),
+                async |api, store| api.wharf_mixin_api().call_lint(store, &input).await,
+            )
             .await?;
         Ok(findings.into_iter().map(Finding::from).collect())
     }
 
     /// Runs one rendered step of `action`. The mixin may run its declared
     /// programs, in the bundle directory, with exactly `grant.env`.
-    pub async fn execute(&self, action: &str, step: &Value, grant: &ExecuteGrant) -> Result<Vec<StepOutput>, MixinError> {
+    pub async fn execute(
+        &self,
+        action: &str,
+        step: &Value,
+        grant: &ExecuteGrant,
+    ) -> Result<Vec<StepOutput>, MixinError> {
         let any_program = self.metadata.programs.iter().any(|p| p == ANY_PROGRAM);
         let capabilities = Capabilities {
-            commands: CommandGrant::Programs(ProgramGrant::new(self.metadata.programs.clone(), grant.env.clone())),
+            commands: CommandGrant::Programs(ProgramGrant::new(
+                self.metadata.programs.clone(),
+                grant.env.clone(),
+            )),
             bundle_dir: grant.bundle_dir.as_deref(),
             bundle_dir_writable: true,
             // A mixin that may run any program can already read any file
@@ -194,7 +223,9 @@ impl LoadedMixin {
         let step = step.to_string();
         let outputs = self
             .call(CallKind::Execute, capabilities, async |api, store| {
-                api.wharf_mixin_api().call_execute(store, action, &step).await
+                api.wharf_mixin_api()
+                    .call_execute(store, action, &step)
+                    .await
             })
             .await?;
         Ok(outputs.into_iter().map(StepOutput::from).collect())
@@ -205,7 +236,10 @@ impl LoadedMixin {
         &self,
         kind: CallKind,
         capabilities: Capabilities<'_>,
-        body: impl AsyncFnOnce(&MixinWorld, &mut Store<CallState>) -> wasmtime::Result<Result<R, wit::MixinError>>,
+        body: impl AsyncFnOnce(
+            &MixinWorld,
+            &mut Store<CallState>,
+        ) -> wasmtime::Result<Result<R, wit::MixinError>>,
     ) -> Result<R, MixinError> {
         let limits = match kind {
             CallKind::Execute => self.shared.limits.execute,
@@ -251,16 +285,28 @@ impl LoadedMixin {
                 .map_err(|e| host_error(format!("cannot open / for reading: {e:#}")))?;
         }
         if let Some(dir) = capabilities.bundle_dir {
-            let guest_path = dir
-                .to_str()
-                .ok_or_else(|| host_error(format!("the bundle directory {} is not UTF-8", dir.display())))?;
+            let guest_path = dir.to_str().ok_or_else(|| {
+                host_error(format!(
+                    "the bundle directory {} is not UTF-8",
+                    dir.display()
+                ))
+            })?;
             let perms = if capabilities.bundle_dir_writable {
                 FsPerms::ReadWrite
             } else {
                 FsPerms::ReadOnly
             };
-            wasi.preopened_dir(dir, guest_path, perms)
-                .map_err(|e| host_error(format!("cannot open the bundle directory {}: {e:#}", dir.display())))?;
+            wasi.preopened_dir(dir, guest_path, perms).map_err(|e| {
+                host_error(format!(
+                    "cannot open the bundle directory {}: {e:#}",
+                    dir.display()
+                ))
+            })?;
+            // Relative paths in steps (`path: outputs/x`) mean the bundle
+            // directory, as they do for the commands the mixin runs. wasi-libc
+            // ignores WASI's initial-cwd, so the SDK changes to $PWD instead;
+            // PWD is the only variable a mixin ever sees.
+            wasi.initial_cwd(guest_path).env("PWD", guest_path);
         }
         let state = CallState {
             wasi: wasi.build(),
@@ -300,7 +346,11 @@ impl LoadedMixin {
             Err(_elapsed) => Err(trapped(TrapReason::Timeout(limits.timeout))),
             Ok(Err(trap)) => Err(trapped(self.trap_reason(&trap, record, limits))),
             Ok(Ok(Err(reported))) => {
-                let denial = record.denial.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let denial = record
+                    .denial
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
                 Err(match denial {
                     Some(detail) => MixinError::Denied { mixin, detail },
                     None => MixinError::Failed {
@@ -313,13 +363,24 @@ impl LoadedMixin {
         }
     }
 
-    fn trap_reason(&self, trap: &wasmtime::Error, record: &CallRecord, limits: &CallLimits) -> TrapReason {
-        if let Some((limit, requested)) = *record.memory_exceeded.lock().unwrap_or_else(|e| e.into_inner()) {
+    fn trap_reason(
+        &self,
+        trap: &wasmtime::Error,
+        record: &CallRecord,
+        limits: &CallLimits,
+    ) -> TrapReason {
+        if let Some((limit, requested)) = *record
+            .memory_exceeded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+        {
             return TrapReason::MemoryLimit { limit, requested };
         }
         match trap.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => TrapReason::Timeout(limits.timeout),
-            Some(Trap::UnreachableCodeReached) => TrapReason::Panic(panic_message(&record.guest_output.stderr_tail())),
+            Some(Trap::UnreachableCodeReached) => {
+                TrapReason::Panic(panic_message(&record.guest_output.stderr_tail()))
+            }
             Some(other) => TrapReason::Other(other.to_string()),
             None => TrapReason::Other(format!("{trap:#}")),
         }

@@ -37,7 +37,11 @@ impl ProgramGrant {
             .find(|(k, _)| k == "PATH")
             .map(|(_, v)| v.clone())
             .unwrap_or_else(|| DEFAULT_PATH.to_string());
-        Self { declared, env, path }
+        Self {
+            declared,
+            env,
+            path,
+        }
     }
 
     /// The environment every command starts from.
@@ -64,7 +68,11 @@ impl ProgramGrant {
                 if self.declared.is_empty() {
                     "no programs".to_string()
                 } else {
-                    self.declared.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                    self.declared
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             )));
         }
@@ -129,13 +137,22 @@ mod tests {
     fn declared_name_does_not_allow_a_path_with_that_name() {
         let grant = ProgramGrant::new(vec!["sh".into()], vec![]);
         assert!(grant.authorize("sh").is_ok());
-        assert!(matches!(grant.authorize("/tmp/x/sh"), Err(Authorization::Denied(_))));
+        assert!(matches!(
+            grant.authorize("/tmp/x/sh"),
+            Err(Authorization::Denied(_))
+        ));
     }
 
     #[test]
     fn star_allows_anything_and_lookup_uses_the_granted_path() {
-        let grant = ProgramGrant::new(vec!["*".into()], vec![("PATH".into(), "/nonexistent".into())]);
-        assert!(matches!(grant.authorize("sh"), Err(Authorization::NotFound(_))));
+        let grant = ProgramGrant::new(
+            vec!["*".into()],
+            vec![("PATH".into(), "/nonexistent".into())],
+        );
+        assert!(matches!(
+            grant.authorize("sh"),
+            Err(Authorization::NotFound(_))
+        ));
         let grant = ProgramGrant::new(vec!["*".into()], vec![]);
         assert_eq!(grant.authorize("sh").unwrap().file_name().unwrap(), "sh");
     }

@@ -29,7 +29,10 @@ pub(crate) struct ProcessSpec<'a> {
 }
 
 /// Runs the process to completion.
-pub(crate) async fn run(spec: ProcessSpec<'_>, sink: Arc<dyn OutputSink>) -> Result<CommandResult, CommandError> {
+pub(crate) async fn run(
+    spec: ProcessSpec<'_>,
+    sink: Arc<dyn OutputSink>,
+) -> Result<CommandResult, CommandError> {
     let mut command = Command::new(&spec.program);
     command
         .args(spec.args)
@@ -37,7 +40,11 @@ pub(crate) async fn run(spec: ProcessSpec<'_>, sink: Arc<dyn OutputSink>) -> Res
         .envs(spec.base_env.iter().copied())
         .envs(spec.extra_env.iter().map(|(k, v)| (k, v)))
         .current_dir(spec.dir)
-        .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if spec.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // If the call is abandoned (deadline, trap), the process goes too.
@@ -69,10 +76,9 @@ pub(crate) async fn run(spec: ProcessSpec<'_>, sink: Arc<dyn OutputSink>) -> Res
         let _ = child.kill().await;
         return Err(CommandError::OutputTooLarge(spec.output_limit));
     }
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| CommandError::SpawnFailed(format!("waiting for {}: {e}", spec.program.display())))?;
+    let status = child.wait().await.map_err(|e| {
+        CommandError::SpawnFailed(format!("waiting for {}: {e}", spec.program.display()))
+    })?;
     Ok(CommandResult {
         exit_code: status.code().unwrap_or(-1),
         stdout: out,

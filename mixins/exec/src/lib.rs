@@ -15,7 +15,9 @@
 //! It installs nothing into the invocation image (its build emits no lines),
 //! and it may run any program, so it declares `*`.
 
-use mixin_sdk::{CommandStep, Finding, Input, Metadata, Mixin, Output, Result, export_mixin, schema};
+use mixin_sdk::{
+    CommandStep, Finding, Input, Metadata, Mixin, Output, Result, export_mixin, schema,
+};
 use serde_json::Value;
 
 /// The exec mixin.
@@ -127,7 +129,13 @@ mod tests {
         ]));
         let codes: Vec<(&str, Level, u32)> = findings
             .iter()
-            .map(|f| (f.code.as_str(), f.level, f.location.as_ref().unwrap().step_number))
+            .map(|f| {
+                (
+                    f.code.as_str(),
+                    f.level,
+                    f.location.as_ref().unwrap().step_number,
+                )
+            })
             .collect();
         assert_eq!(
             codes,

@@ -61,8 +61,11 @@ impl Mixin for Misbehave {
                 }
             }
             "alloc" => {
-                let big = vec![1u8; 2 << 30];
-                Ok(vec![Output::new("len", std::hint::black_box(big).len().to_string())])
+                // 2 GiB in 64 MiB chunks: one 2 GiB Vec is over isize::MAX
+                // on wasm32 and would fail before asking for memory.
+                let chunks: Vec<Vec<u8>> = (0..32).map(|_| vec![1u8; 64 << 20]).collect();
+                let total: usize = std::hint::black_box(&chunks).iter().map(Vec::len).sum();
+                Ok(vec![Output::new("allocated", total.to_string())])
             }
             "print" => {
                 let chunk = vec![b'x'; 1 << 20];

@@ -1,0 +1,73 @@
+//! Helpers shared by Wharf's host tests and end-to-end tests.
+//!
+//! Test-only mixins live in `tests/mixins/` and are never shipped. They are
+//! built here on first use, for wasm32-wasip2, into `target/guests` (the
+//! same directory `scripts/test` and the host's build script use), so a plain
+//! `cargo test` works as well as the full test script.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tests/support sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// Where guest components are built.
+pub fn guests_target_dir() -> PathBuf {
+    workspace_root().join("target").join("guests")
+}
+
+/// Builds (if needed) the guest crate `package` and returns its component.
+/// Panics with cargo's own output if the build fails: a test that needs a
+/// guest cannot run without it, and must not pass by skipping.
+pub fn guest_wasm(package: &str) -> PathBuf {
+    static BUILD_LOCK: Mutex<()> = Mutex::new(());
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let target_dir = guests_target_dir();
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(workspace_root())
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--package",
+            package,
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build the {package} test mixin: {e}"));
+    assert!(
+        status.success(),
+        "building the {package} test mixin for wasm32-wasip2 failed; run `rustup target add wasm32-wasip2`"
+    );
+    let path = target_dir
+        .join("wasm32-wasip2")
+        .join("release")
+        .join(format!("{}.wasm", package.replace('-', "_")));
+    assert!(
+        path.exists(),
+        "cargo built {package} but {} is missing",
+        path.display()
+    );
+    path
+}
+
+/// A scratch directory that is removed when dropped.
+pub fn scratch_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("wharf-test-")
+        .tempdir()
+        .expect("cannot create a temporary directory")
+}
