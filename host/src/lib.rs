@@ -5,6 +5,7 @@
 //! records. This crate is organised by those domain concepts; today it holds
 //! the mixin host and Wharf's home directory.
 
+pub mod cnab;
 pub mod home;
 pub mod mixin;
 

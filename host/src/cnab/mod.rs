@@ -1,0 +1,1 @@
+//! CNAB documents: bundle.json and its canonical form.
