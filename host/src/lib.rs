@@ -7,6 +7,7 @@
 
 pub mod cnab;
 pub mod home;
+pub mod manifest;
 pub mod mixin;
 
 /// Wharf's version, from Cargo.

@@ -5,6 +5,8 @@
 //! same directory `scripts/test` and the host's build script use), so a plain
 //! `cargo test` works as well as the full test script.
 
+pub mod docker;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
