@@ -21,6 +21,10 @@ fn main() {
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
 
     println!("cargo:rerun-if-env-changed=WHARF_EXEC_WASM");
+    // The runtime (built without the compiler) embeds no mixin.
+    if env::var_os("CARGO_FEATURE_COMPILER").is_none() {
+        return;
+    }
     for watched in ["mixins/exec", "mixin-sdk", "wit", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }

@@ -34,7 +34,7 @@ impl WharfHome {
         if let Some(root) = std::env::var_os(WHARF_HOME_ENV).filter(|v| !v.is_empty()) {
             return Ok(Self::new(root));
         }
-        let home = dirs::home_dir().context(
+        let home = std::env::home_dir().context(
             "cannot find your home directory; set WHARF_HOME to where Wharf should keep its state",
         )?;
         Ok(Self::new(home.join(".wharf")))

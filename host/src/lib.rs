@@ -5,10 +5,12 @@
 //! records. This crate is organised by those domain concepts; today it holds
 //! the mixin host and Wharf's home directory.
 
+pub mod build;
 pub mod cnab;
 pub mod home;
 pub mod manifest;
 pub mod mixin;
+pub mod runtime;
 
 /// Wharf's version, from Cargo.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

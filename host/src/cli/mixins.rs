@@ -57,6 +57,7 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
             let records = catalog.list(&host).await?;
             match output {
                 OutputFormat::Json => print_json(&records)?,
+                OutputFormat::Yaml => super::output::print_yaml(&records)?,
                 OutputFormat::Plaintext => {
                     let rows: Vec<Vec<String>> = records
                         .iter()

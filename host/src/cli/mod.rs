@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod build;
 mod mixins;
 mod output;
 mod version;
@@ -26,6 +27,16 @@ enum Command {
     /// Manage mixins.
     #[command(subcommand, alias = "mixin")]
     Mixins(mixins::MixinsCommand),
+    /// Create a new bundle: porter.yaml, a Dockerfile template and a script.
+    Create(build::CreateArgs),
+    /// Check porter.yaml and each mixin's steps.
+    Lint(build::LintArgs),
+    /// Build the invocation image and bundle.json.
+    Build(build::BuildArgs),
+    /// Print the porter.yaml JSON Schema with every installed mixin merged in.
+    Schema(build::SchemaArgs),
+    /// Show a bundle's parameters, credentials, outputs and actions.
+    Explain(build::ExplainArgs),
 }
 
 /// Runs the parsed command line.
@@ -33,5 +44,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Version(args) => version::run(args),
         Command::Mixins(command) => mixins::run(command).await,
+        Command::Create(args) => build::create(args),
+        Command::Lint(args) => build::lint(args).await,
+        Command::Build(args) => build::build(args).await,
+        Command::Schema(args) => build::schema(args).await,
+        Command::Explain(args) => build::explain(args).await,
     }
 }

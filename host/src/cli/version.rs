@@ -30,6 +30,7 @@ pub fn run(args: VersionArgs) -> Result<ExitCode> {
     };
     match args.output {
         OutputFormat::Json => print_json(&info)?,
+        OutputFormat::Yaml => super::output::print_yaml(&info)?,
         OutputFormat::Plaintext => {
             println!("wharf v{}", info.version);
             println!("mixin world: {}", info.mixin_world);

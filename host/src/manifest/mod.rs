@@ -10,6 +10,7 @@ mod diagnostics;
 mod model;
 mod parse;
 mod reader;
+pub mod schema;
 pub mod templates;
 mod validate;
 pub mod yaml;
@@ -20,6 +21,7 @@ pub use definitions::{PARAMETER_TYPES, SCHEMA_KEYWORDS};
 pub use diagnostics::{Diagnostic, ManifestError, Severity, did_you_mean};
 pub use model::*;
 pub use parse::{SCHEMA_VERSIONS, TOP_LEVEL_FIELDS, parse};
+pub use validate::visit_scalars;
 
 /// The manifest's file name, as Porter names it.
 pub const MANIFEST_FILE: &str = "porter.yaml";

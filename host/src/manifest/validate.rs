@@ -147,7 +147,7 @@ fn check_templates(manifest: &Manifest, diags: &mut Diagnostics) {
 }
 
 /// Calls `f` with every scalar's text and position.
-pub(crate) fn visit_scalars(node: &Node, f: &mut impl FnMut(&str, Span)) {
+pub fn visit_scalars(node: &Node, f: &mut impl FnMut(&str, Span)) {
     match &node.value {
         Yaml::Scalar(text, _) => f(text, node.span),
         Yaml::Seq(items) => items.iter().for_each(|n| visit_scalars(n, f)),

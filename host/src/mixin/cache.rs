@@ -17,24 +17,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+use super::framing::{CacheOutcome, frame, unframe};
 use wasmtime::Engine;
 use wasmtime::component::Component;
-
-/// How a component was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CacheOutcome {
-    /// Already loaded in this process.
-    InMemory,
-    /// Loaded from the on-disk cache; nothing was compiled.
-    Cached,
-    /// Not cached yet: compiled, then cached.
-    Compiled,
-    /// A cache entry existed but could not be used; compiled again and
-    /// replaced.
-    Recompiled,
-    /// Loaded from a file precompiled at build time (the in-image runtime).
-    Precompiled,
-}
 
 /// The compiled-component cache in one directory.
 #[derive(Debug, Clone)]
@@ -108,20 +94,6 @@ impl Hasher for Sha256Hasher {
     }
 }
 
-/// Frames compiled bytes as stored on disk: their sha256, then the bytes.
-pub(crate) fn frame(compiled: &[u8]) -> Vec<u8> {
-    let mut framed = Vec::with_capacity(32 + compiled.len());
-    framed.extend_from_slice(&Sha256::digest(compiled));
-    framed.extend_from_slice(compiled);
-    framed
-}
-
-/// The compiled bytes of a framed entry, if its checksum holds.
-pub(crate) fn unframe(framed: &[u8]) -> Option<&[u8]> {
-    let (sum, compiled) = framed.split_at_checked(32)?;
-    (Sha256::digest(compiled).as_slice() == sum).then_some(compiled)
-}
-
 /// Loads a framed entry; `None` if it is missing, torn, tampered with, or
 /// refused by the engine.
 pub(crate) fn read_entry(engine: &Engine, path: &Path) -> Option<Component> {
@@ -141,22 +113,4 @@ pub(crate) fn write_entry(dir: &Path, path: &Path, compiled: &[u8]) -> std::io::
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn framing_detects_any_change() {
-        let framed = frame(b"compiled code");
-        assert_eq!(unframe(&framed), Some(&b"compiled code"[..]));
-        let mut torn = framed.clone();
-        torn.truncate(framed.len() - 1);
-        assert_eq!(unframe(&torn), None);
-        let mut flipped = framed;
-        *flipped.last_mut().unwrap() ^= 1;
-        assert_eq!(unframe(&flipped), None);
-        assert_eq!(unframe(b"short"), None);
-    }
 }

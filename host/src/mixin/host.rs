@@ -12,12 +12,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+#[cfg(feature = "compiler")]
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, OptLevel};
+use wasmtime::{Config, Engine};
 
 use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_PACKAGE, WORLD_VERSION};
-use super::cache::{CacheOutcome, CompiledCache, frame, unframe};
+#[cfg(feature = "compiler")]
+use super::cache::CompiledCache;
+use super::framing::{CacheOutcome, unframe};
+#[cfg(feature = "compiler")]
+use super::framing::frame;
 use super::call_state::CallState;
 use super::error::MixinError;
 use super::limits::Limits;
@@ -60,6 +65,7 @@ pub(crate) struct Shared {
     pub(crate) linker: Linker<CallState>,
     pub(crate) limits: Limits,
     pub(crate) sink: Arc<dyn OutputSink>,
+    #[cfg(feature = "compiler")]
     cache: Option<CompiledCache>,
     loaded: Mutex<HashMap<String, LoadedMixin>>,
 }
@@ -71,7 +77,6 @@ pub fn engine_config() -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
-    config.cranelift_opt_level(OptLevel::Speed);
     config
 }
 
@@ -90,6 +95,7 @@ impl MixinHost {
             .map_err(|e| host_error(format!("{e:#}")))?;
         start_epoch_ticker(&engine)
             .map_err(|e| host_error(format!("cannot start the epoch thread: {e}")))?;
+        #[cfg(feature = "compiler")]
         let cache = config.cache_dir.map(|dir| CompiledCache::new(dir, &engine));
         Ok(Self {
             shared: Arc::new(Shared {
@@ -97,12 +103,14 @@ impl MixinHost {
                 linker,
                 limits: config.limits,
                 sink: config.sink,
+                #[cfg(feature = "compiler")]
                 cache,
                 loaded: Mutex::new(HashMap::new()),
             }),
         })
     }
 
+    #[cfg(feature = "compiler")]
     /// Loads a component file. See [`MixinHost::load`].
     pub async fn load_file(&self, path: &Path) -> Result<LoadedMixin, MixinError> {
         let bytes = tokio::fs::read(path)
@@ -115,6 +123,7 @@ impl MixinHost {
         self.load(&path.display().to_string(), bytes).await
     }
 
+    #[cfg(feature = "compiler")]
     /// Loads a component: checks that it is a component of the
     /// `wharf:mixin` world this host speaks, compiles it (or takes it from
     /// the cache), pre-instantiates it, and asks it for its metadata.
@@ -188,6 +197,7 @@ impl MixinHost {
         .await
     }
 
+    #[cfg(feature = "compiler")]
     /// Compiles a component for an engine like this one and frames it with
     /// its checksum, ready for [`MixinHost::load_precompiled`].
     pub fn precompile(&self, origin: &str, bytes: &[u8]) -> Result<Vec<u8>, MixinError> {
@@ -203,6 +213,7 @@ impl MixinHost {
         Ok(frame(&compiled))
     }
 
+    #[cfg(feature = "compiler")]
     /// The cache file a component with this digest would use, if caching is
     /// on. Exposed so tests and `wharf mixins list` can show it.
     pub fn cache_entry(&self, digest: &str) -> Option<PathBuf> {
@@ -250,6 +261,7 @@ impl MixinHost {
     }
 }
 
+#[cfg(feature = "compiler")]
 /// Tells a component from a core module or some other file, before the
 /// compiler gives a less helpful message.
 fn check_header(origin: &str, bytes: &[u8]) -> Result<(), MixinError> {

@@ -47,6 +47,17 @@ impl MixinRecord {
     }
 }
 
+/// A mixin found in the catalog, with its component.
+#[derive(Clone)]
+pub struct ResolvedMixin {
+    /// The loaded mixin.
+    pub mixin: LoadedMixin,
+    /// The component's bytes.
+    pub bytes: Vec<u8>,
+    /// Where it came from: `built-in` or a path.
+    pub source: String,
+}
+
 /// The mixins known to one Wharf home.
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -80,18 +91,25 @@ impl Catalog {
 
     /// Loads the mixin called `name`.
     pub async fn load(&self, host: &MixinHost, name: &str) -> Result<LoadedMixin> {
+        Ok(self.resolve(host, name).await?.mixin)
+    }
+
+    /// Loads the mixin called `name` and keeps its component bytes, which
+    /// `wharf build` precompiles into the image.
+    pub async fn resolve(&self, host: &MixinHost, name: &str) -> Result<ResolvedMixin> {
         let dir = self.home.mixins_dir().join(name);
         let component = dir.join(COMPONENT_FILE);
         if is_safe_name(name) && component.exists() {
-            return host.load_file(&component).await.with_context(|| {
-                format!(
-                    "cannot load the installed {name} mixin from {}",
-                    dir.display()
-                )
-            });
+            let bytes = std::fs::read(&component).with_context(|| format!("cannot read {}", component.display()))?;
+            let mixin = host
+                .load(&component.display().to_string(), bytes.clone())
+                .await
+                .with_context(|| format!("cannot load the installed {name} mixin from {}", dir.display()))?;
+            return Ok(ResolvedMixin { mixin, bytes, source: component.display().to_string() });
         }
         if name == "exec" {
-            return self.builtin_exec(host).await;
+            let mixin = self.builtin_exec(host).await?;
+            return Ok(ResolvedMixin { mixin, bytes: BUILTIN_EXEC.to_vec(), source: "built-in".into() });
         }
         bail!(
             "the {name} mixin is not installed; install it with `wharf mixins install PATH.wasm` \

@@ -13,7 +13,7 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use super::bindings::wharf::mixin::types as wit;
 use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_VERSION};
-use super::cache::CacheOutcome;
+use super::framing::CacheOutcome;
 use super::call_state::{CallRecord, CallState};
 use super::error::{MixinError, TrapReason};
 use super::guest_stdio::GuestStream;

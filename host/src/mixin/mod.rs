@@ -12,7 +12,9 @@
 //! bundle directory, and exactly the environment the caller grants.
 
 mod bindings;
+#[cfg(feature = "compiler")]
 mod cache;
+mod framing;
 mod call_state;
 mod error;
 mod guest_stdio;
@@ -26,10 +28,11 @@ mod sink;
 mod types;
 
 pub use bindings::WORLD_VERSION;
-pub use cache::CacheOutcome;
+pub use framing::CacheOutcome;
 pub use error::{MixinError, TrapReason};
 pub use host::{HostConfig, MixinHost, engine_config};
-pub use installed::{BUILTIN_EXEC, Catalog, MixinRecord};
+#[cfg(feature = "compiler")]
+pub use installed::{BUILTIN_EXEC, Catalog, MixinRecord, ResolvedMixin};
 pub use limits::{CallLimits, Limits};
 pub use loaded::LoadedMixin;
 pub use policy::{ANY_PROGRAM, DEFAULT_PATH, ExecuteGrant};

@@ -1,0 +1,163 @@
+//! `wharf explain`: what a bundle takes, gives and does, in Porter's shape.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::manifest::Manifest;
+
+/// A bundle explained.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Version.
+    pub version: String,
+    /// Parameters the operator can set.
+    pub parameters: Vec<ExplainedParameter>,
+    /// Credentials the operator supplies.
+    pub credentials: Vec<ExplainedCredential>,
+    /// Outputs the bundle produces.
+    pub outputs: Vec<ExplainedOutput>,
+    /// Custom actions.
+    pub custom_actions: Vec<ExplainedAction>,
+    /// Bundles this one requires.
+    pub dependencies: Vec<ExplainedDependency>,
+    /// Mixins it uses.
+    pub mixins: Vec<String>,
+    /// Mixins it uses that are not installed here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_mixins: Vec<String>,
+}
+
+/// A parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExplainedParameter {
+    pub name: String,
+    pub description: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    pub required: bool,
+    pub sensitive: bool,
+    pub apply_to: String,
+}
+
+/// A credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExplainedCredential {
+    pub name: String,
+    pub description: String,
+    pub required: bool,
+    pub apply_to: String,
+}
+
+/// An output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExplainedOutput {
+    pub name: String,
+    pub description: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub sensitive: bool,
+    pub apply_to: String,
+}
+
+/// A custom action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExplainedAction {
+    pub name: String,
+    pub description: String,
+    pub modifies: bool,
+    pub stateless: bool,
+}
+
+/// A dependency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExplainedDependency {
+    pub alias: String,
+    pub reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+fn apply_to(actions: &[String]) -> String {
+    if actions.is_empty() { "All Actions".into() } else { actions.join(",") }
+}
+
+fn description(schema: &serde_json::Map<String, Value>) -> String {
+    schema.get("description").and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+/// Explains `manifest`; `missing_mixins` are the declared mixins this
+/// machine does not have.
+pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation {
+    let bundle = super::bundle_for(manifest, Default::default(), &Default::default(), &Default::default());
+    Explanation {
+        name: manifest.name.clone(),
+        description: manifest.description.clone().unwrap_or_default(),
+        version: manifest.version.to_string(),
+        parameters: manifest
+            .parameters
+            .iter()
+            .map(|p| ExplainedParameter {
+                name: p.name.clone(),
+                description: description(&p.schema),
+                type_name: p.type_name().to_string(),
+                default: p.default().cloned(),
+                required: p.default().is_none(),
+                sensitive: p.sensitive,
+                apply_to: apply_to(&p.apply_to),
+            })
+            .collect(),
+        credentials: manifest
+            .credentials
+            .iter()
+            .map(|c| ExplainedCredential {
+                name: c.name.clone(),
+                description: c.description.clone().unwrap_or_default(),
+                required: c.required,
+                apply_to: apply_to(&c.apply_to),
+            })
+            .collect(),
+        outputs: manifest
+            .outputs
+            .iter()
+            .map(|o| ExplainedOutput {
+                name: o.name.clone(),
+                description: description(&o.schema),
+                type_name: o.type_name().to_string(),
+                sensitive: o.sensitive,
+                apply_to: apply_to(&o.apply_to),
+            })
+            .collect(),
+        custom_actions: bundle
+            .actions
+            .iter()
+            .map(|(name, a)| ExplainedAction {
+                name: name.clone(),
+                description: a.description.clone(),
+                modifies: a.modifies,
+                stateless: a.stateless,
+            })
+            .collect(),
+        dependencies: manifest
+            .dependencies
+            .iter()
+            .flat_map(|d| &d.requires)
+            .map(|d| ExplainedDependency {
+                alias: d.name.clone(),
+                reference: d.reference.clone().unwrap_or_default(),
+                version: d.version.clone(),
+            })
+            .collect(),
+        mixins: manifest.mixins.iter().map(|m| m.name.clone()).collect(),
+        missing_mixins,
+    }
+}

@@ -1,0 +1,158 @@
+//! `wharf lint`: Porter's manifest rules plus each mixin's findings, with
+//! every finding placed in porter.yaml.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::manifest::{self, Manifest, Severity};
+use crate::mixin::{Catalog, Level, MixinHost};
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LintFinding {
+    /// `error`, `warning` or `info`.
+    pub level: Level,
+    /// A stable code: `manifest` for the manifest's own rules, or the
+    /// mixin's code such as `exec-101`.
+    pub code: String,
+    /// Who found it: `manifest` or the mixin's name.
+    pub source: String,
+    /// A short title.
+    pub title: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+    /// Where.
+    pub location: FindingLocation,
+    /// A page about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Where a finding is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingLocation {
+    /// The manifest file.
+    pub file: PathBuf,
+    /// The line, from 1 (0 when unknown).
+    pub line: usize,
+    /// The column, from 1.
+    pub column: usize,
+    /// The field path, e.g. `install[0].exec`.
+    pub field: String,
+}
+
+impl LintFinding {
+    /// `porter.yaml:12:5: error exec-101: title: message`.
+    pub fn display(&self) -> String {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+        };
+        let place = if self.location.line == 0 {
+            self.location.file.display().to_string()
+        } else {
+            format!("{}:{}:{}", self.location.file.display(), self.location.line, self.location.column)
+        };
+        let field = if self.location.field.is_empty() { String::new() } else { format!("{}: ", self.location.field) };
+        let url = self.url.as_deref().map(|u| format!(" (see {u})")).unwrap_or_default();
+        format!("{place}: {level} {}: {field}{}{url}", self.code, self.message)
+    }
+}
+
+/// Lints the manifest at `path`. Never fails: problems reading or parsing
+/// it are findings too.
+pub async fn lint(path: &Path, host: &MixinHost, catalog: &Catalog) -> Vec<LintFinding> {
+    let manifest_finding = |d: &manifest::Diagnostic| LintFinding {
+        level: match d.severity {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+        },
+        code: "manifest".into(),
+        source: "manifest".into(),
+        title: "porter.yaml".into(),
+        message: d.message.clone(),
+        location: FindingLocation { file: path.to_path_buf(), line: d.line, column: d.column, field: d.field.clone() },
+        url: None,
+    };
+    let (manifest, warnings) = match manifest::load(path) {
+        Ok(loaded) => loaded,
+        Err(e) => return e.diagnostics.iter().map(manifest_finding).collect(),
+    };
+    let mut findings: Vec<LintFinding> = warnings.iter().map(manifest_finding).collect();
+    findings.extend(mixin_findings(path, &manifest, host, catalog).await);
+    findings
+}
+
+async fn mixin_findings(path: &Path, manifest: &Manifest, host: &MixinHost, catalog: &Catalog) -> Vec<LintFinding> {
+    let bundle_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut findings = Vec::new();
+    for declared in &manifest.mixins {
+        let at = |line, column, field: String| FindingLocation { file: path.to_path_buf(), line, column, field };
+        let mixin = match catalog.load(host, &declared.name).await {
+            Ok(mixin) => mixin,
+            Err(e) => {
+                findings.push(LintFinding {
+                    level: Level::Error,
+                    code: "mixin-missing".into(),
+                    source: "manifest".into(),
+                    title: "Mixin not installed".into(),
+                    message: format!("{e:#}"),
+                    location: at(declared.span.line, declared.span.column, "mixins".into()),
+                    url: None,
+                });
+                continue;
+            }
+        };
+        let input = super::mixin_input(manifest, &declared.name);
+        match mixin.lint(&input, Some(bundle_dir)).await {
+            Ok(results) => {
+                for f in results {
+                    let (line, column, field) = match &f.location {
+                        Some(l) => step_position(manifest, &declared.name, &l.action, l.step_number),
+                        None => (declared.span.line, declared.span.column, "mixins".into()),
+                    };
+                    findings.push(LintFinding {
+                        level: f.level,
+                        code: f.code,
+                        source: declared.name.clone(),
+                        title: f.title,
+                        message: f.message,
+                        location: at(line, column, field),
+                        url: f.url,
+                    });
+                }
+            }
+            Err(e) => findings.push(LintFinding {
+                level: Level::Error,
+                code: "mixin-failed".into(),
+                source: declared.name.clone(),
+                title: "The mixin could not lint".into(),
+                message: e.to_string(),
+                location: at(declared.span.line, declared.span.column, "mixins".into()),
+                url: None,
+            }),
+        }
+    }
+    findings
+}
+
+/// The position of the `number`th (from 1) step of `mixin` in `action`.
+fn step_position(manifest: &Manifest, mixin: &str, action: &str, number: u32) -> (usize, usize, String) {
+    let steps = manifest.steps(action).unwrap_or_default();
+    steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.mixin == mixin)
+        .nth(number.saturating_sub(1) as usize)
+        .map(|(i, s)| (s.span.line, s.span.column, format!("{action}[{i}].{mixin}")))
+        .unwrap_or((0, 0, action.to_string()))
+}
+
+/// True when any finding is an error.
+pub fn has_errors(findings: &[LintFinding]) -> bool {
+    findings.iter().any(|f| f.level == Level::Error)
+}

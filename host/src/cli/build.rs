@@ -1,0 +1,244 @@
+//! `wharf build`, `wharf lint`, `wharf create`, `wharf schema`, `wharf explain`:
+//! the bundle author's commands.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use wharf::build::{BuildOptions, create, explain, lint};
+use wharf::manifest::{self, MANIFEST_FILE};
+use wharf::mixin::Catalog;
+
+use super::mixins::open;
+use super::output::{OutputFormat, print_structured, print_table};
+
+/// Where the manifest is: `--file`, else porter.yaml in `--dir` or here.
+#[derive(Debug, clap::Args)]
+pub struct ManifestArgs {
+    /// Path to the porter.yaml manifest.
+    #[arg(short, long)]
+    file: Option<PathBuf>,
+    /// The bundle directory (where porter.yaml is).
+    #[arg(short, long)]
+    dir: Option<PathBuf>,
+}
+
+impl ManifestArgs {
+    fn path(&self) -> PathBuf {
+        match (&self.file, &self.dir) {
+            (Some(file), _) => file.clone(),
+            (None, Some(dir)) => dir.join(MANIFEST_FILE),
+            (None, None) => PathBuf::from(MANIFEST_FILE),
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Do not use Wharf's up-to-date stamp or Docker's layer cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// A build argument for the Dockerfile, NAME=VALUE (repeatable).
+    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+    build_args: Vec<String>,
+    /// Override a `custom` value, KEY.PATH=VALUE (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    custom: Vec<String>,
+    /// Build even if lint finds errors.
+    #[arg(long)]
+    no_lint: bool,
+    /// The base image when porter.yaml names no Dockerfile template.
+    #[arg(long, value_name = "IMAGE")]
+    base_image: Option<String>,
+}
+
+fn pairs(flag: &str, values: &[String]) -> Result<Vec<(String, String)>> {
+    values
+        .iter()
+        .map(|v| match v.split_once('=') {
+            Some((k, val)) if !k.is_empty() => Ok((k.to_string(), val.to_string())),
+            _ => bail!("--{flag} {v:?} is not NAME=VALUE"),
+        })
+        .collect()
+}
+
+pub async fn build(args: BuildArgs) -> Result<ExitCode> {
+    let path = args.manifest.path();
+    let (host, catalog) = open()?;
+    if !args.no_lint {
+        let findings = lint::lint(&path, &host, &catalog).await;
+        for finding in &findings {
+            eprintln!("{}", finding.display());
+        }
+        if lint::has_errors(&findings) {
+            bail!("lint found errors in {}; fix them, or build anyway with --no-lint", path.display());
+        }
+    }
+    let options = BuildOptions {
+        manifest: path,
+        no_cache: args.no_cache,
+        build_args: pairs("build-arg", &args.build_args)?,
+        custom: pairs("custom", &args.custom)?,
+        base_image: args.base_image,
+        runtime: None,
+    };
+    let result = wharf::build::build(&options, &host, &catalog, &mut |line| eprint!("{line}")).await?;
+    if result.up_to_date {
+        println!("The bundle is up to date: {} ({})", result.image, result.bundle_json.display());
+    } else {
+        println!("Built {} ({})", result.image, result.image_id);
+        println!("Wrote {}", result.bundle_json.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    output: OutputFormat,
+}
+
+pub async fn lint(args: LintArgs) -> Result<ExitCode> {
+    let path = args.manifest.path();
+    let (host, catalog) = open()?;
+    let findings = lint::lint(&path, &host, &catalog).await;
+    if !print_structured(args.output, &findings)? {
+        if findings.is_empty() {
+            println!("{} looks good", path.display());
+        }
+        for finding in &findings {
+            println!("{}", finding.display());
+        }
+    }
+    Ok(if lint::has_errors(&findings) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    /// The bundle's name; also the directory to create, unless --dir is given.
+    name: Option<String>,
+    /// The directory to create the bundle in.
+    #[arg(short, long)]
+    dir: Option<PathBuf>,
+}
+
+pub fn create(args: CreateArgs) -> Result<ExitCode> {
+    let (dir, name) = match (&args.name, &args.dir) {
+        (Some(name), Some(dir)) => (dir.clone(), name.clone()),
+        (Some(name), None) => (PathBuf::from(name), name.clone()),
+        (None, Some(dir)) => (dir.clone(), dir_name(dir)?),
+        (None, None) => (PathBuf::from("."), dir_name(&std::env::current_dir()?)?),
+    };
+    let files = create::create(&dir, &name)?;
+    println!("Created the {name} bundle in {}:", dir.display());
+    for file in files {
+        println!("  {}", file.display());
+    }
+    println!("Next: cd {} && wharf build", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dir_name(dir: &Path) -> Result<String> {
+    let name = std::fs::canonicalize(dir)?.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if name.is_empty() {
+        bail!("cannot name the bundle after {}; give a name: `wharf create NAME`", dir.display());
+    }
+    Ok(name)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {}
+
+pub async fn schema(_args: SchemaArgs) -> Result<ExitCode> {
+    let (host, catalog) = open()?;
+    let mut mixins = Vec::new();
+    for record in catalog.list(&host).await? {
+        let mixin = catalog.load(&host, &record.name).await?;
+        mixins.push((record.name.clone(), mixin.schema().await?));
+    }
+    super::output::print_json(&manifest::schema::manifest_schema(&mixins))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    output: OutputFormat,
+}
+
+pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
+    let path = args.manifest.path();
+    let (manifest, _) = manifest::load(&path)?;
+    let (host, catalog) = open()?;
+    let missing = missing_mixins(&manifest, &host, &catalog).await;
+    let explained = explain::explain(&manifest, missing);
+    if print_structured(args.output, &explained)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Name: {}", explained.name);
+    println!("Description: {}", explained.description);
+    println!("Version: {}", explained.version);
+    let section = |title: &str, empty: bool| {
+        println!();
+        println!("{title}:");
+        if empty {
+            println!("No {} defined", title.to_lowercase());
+        }
+        !empty
+    };
+    if section("Credentials", explained.credentials.is_empty()) {
+        let rows: Vec<Vec<String>> = explained.credentials.iter().map(|c| vec![c.name.clone(), c.description.clone(), c.required.to_string(), c.apply_to.clone()]).collect();
+        print_table(&["Name", "Description", "Required", "Applies To"], &rows)?;
+    }
+    if section("Parameters", explained.parameters.is_empty()) {
+        let rows: Vec<Vec<String>> = explained
+            .parameters
+            .iter()
+            .map(|p| {
+                let default = match (&p.default, p.sensitive) {
+                    (Some(_), true) => "******".into(),
+                    (Some(v), false) => v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    (None, _) => String::new(),
+                };
+                vec![p.name.clone(), p.description.clone(), p.type_name.clone(), default, p.required.to_string(), p.apply_to.clone()]
+            })
+            .collect();
+        print_table(&["Name", "Description", "Type", "Default", "Required", "Applies To"], &rows)?;
+    }
+    if section("Outputs", explained.outputs.is_empty()) {
+        let rows: Vec<Vec<String>> = explained.outputs.iter().map(|o| vec![o.name.clone(), o.description.clone(), o.type_name.clone(), o.apply_to.clone()]).collect();
+        print_table(&["Name", "Description", "Type", "Applies To"], &rows)?;
+    }
+    if section("Actions", explained.custom_actions.is_empty()) {
+        let rows: Vec<Vec<String>> = explained.custom_actions.iter().map(|a| vec![a.name.clone(), a.description.clone(), a.modifies.to_string(), a.stateless.to_string()]).collect();
+        print_table(&["Name", "Description", "Modifies Installation", "Stateless"], &rows)?;
+    }
+    if !explained.dependencies.is_empty() {
+        println!("\nDependencies:");
+        let rows: Vec<Vec<String>> = explained.dependencies.iter().map(|d| vec![d.alias.clone(), d.reference.clone()]).collect();
+        print_table(&["Alias", "Reference"], &rows)?;
+    }
+    println!("\nThis bundle uses the following tools: {}.", explained.mixins.join(", "));
+    if !explained.missing_mixins.is_empty() {
+        println!("Not installed here: {}; install them before `wharf build`.", explained.missing_mixins.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn missing_mixins(manifest: &manifest::Manifest, host: &wharf::mixin::MixinHost, catalog: &Catalog) -> Vec<String> {
+    let mut missing = Vec::new();
+    for m in &manifest.mixins {
+        if catalog.load(host, &m.name).await.is_err() {
+            missing.push(m.name.clone());
+        }
+    }
+    missing
+}
