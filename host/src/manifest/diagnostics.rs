@@ -89,8 +89,7 @@ impl Diagnostics {
 
     /// The problems in source order.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items
-            .sort_by(|a, b| (a.line, a.column, a.severity).cmp(&(b.line, b.column, b.severity)));
+        self.items.sort_by_key(|d| (d.line, d.column, d.severity));
         self.items
     }
 }
