@@ -2,5 +2,5 @@
 # other scripts. Shipped mixins first, then test-only ones.
 # shellcheck disable=SC2034
 SHIPPED_GUESTS=(exec)
-TEST_GUESTS=(misbehave future-world)
+TEST_GUESTS=(misbehave future-world runlines)
 GUESTS=("${SHIPPED_GUESTS[@]}" "${TEST_GUESTS[@]}")

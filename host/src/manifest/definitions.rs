@@ -154,7 +154,7 @@ fn schema_keywords(r: &mut Reader<'_>, f: &Fields<'_>, path: &str, types: &[&str
             Some(t) => r.diags.error(
                 node.span,
                 join(path, "type"),
-                format!("`{t}` is not a type{}; use one of {}", suggestion(t, types.iter().copied()), types.join(", ")),
+                format!("`{t}` is not a type{} (types: {})", suggestion(t, types.iter().copied()), types.join(", ")),
             ),
             None => r.expected(node, &join(path, "type"), "a type name"),
         }

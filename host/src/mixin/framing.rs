@@ -25,6 +25,7 @@ pub enum CacheOutcome {
 }
 
 /// Frames compiled bytes as stored on disk: their sha256, then the bytes.
+#[cfg_attr(not(feature = "compiler"), allow(dead_code))]
 pub(crate) fn frame(compiled: &[u8]) -> Vec<u8> {
     let mut framed = Vec::with_capacity(32 + compiled.len());
     framed.extend_from_slice(&Sha256::digest(compiled));

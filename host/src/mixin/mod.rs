@@ -19,6 +19,7 @@ mod call_state;
 mod error;
 mod guest_stdio;
 mod host;
+#[cfg(feature = "compiler")]
 mod installed;
 mod limits;
 mod loaded;

@@ -6,6 +6,8 @@
 //! `cargo test` works as well as the full test script.
 
 pub mod docker;
+pub mod docker_proxy;
+pub mod runtime;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,116 @@
+//! The mixins baked into the invocation image.
+//!
+//! `wharf build` precompiles each mixin for the image's engine and lists it
+//! in `mixins/index.json`. The runtime only loads those files: it carries
+//! no compiler, so a mixin that is not listed cannot run, and a step that
+//! names one is an error that says which mixins the image does have.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::error::{RuntimeError, StepRef};
+use crate::mixin::{LoadedMixin, MixinHost};
+
+/// One entry of `mixins/index.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct IndexEntry {
+    /// The mixin's name, as steps name it.
+    pub name: String,
+    /// Its version.
+    #[serde(default)]
+    pub version: String,
+    /// `sha256:<hex>` of the original component.
+    pub digest: String,
+    /// The precompiled file, relative to the index.
+    pub file: String,
+}
+
+/// The image's mixins, loaded on first use.
+pub struct Mixins {
+    host: MixinHost,
+    dir: PathBuf,
+    index: Vec<IndexEntry>,
+    loaded: HashMap<String, LoadedMixin>,
+}
+
+impl Mixins {
+    /// Reads `dir/index.json`.
+    pub fn open(host: MixinHost, dir: &Path) -> Result<Self, RuntimeError> {
+        let path = dir.join("index.json");
+        let bytes = std::fs::read(&path).map_err(|e| RuntimeError::io("read", &path, e))?;
+        let index: Vec<IndexEntry> =
+            serde_json::from_slice(&bytes).map_err(|e| RuntimeError::MixinIndex {
+                path: path.clone(),
+                message: format!("not a list of mixins: {e}"),
+            })?;
+        if let Some(bad) = index
+            .iter()
+            .find(|e| e.file.is_empty() || e.file.contains('/') || e.file.starts_with('.'))
+        {
+            return Err(RuntimeError::MixinIndex {
+                path,
+                message: format!(
+                    "the {} mixin's file {:?} is not a file name in this directory",
+                    bad.name, bad.file
+                ),
+            });
+        }
+        Ok(Self {
+            host,
+            dir: dir.to_path_buf(),
+            index,
+            loaded: HashMap::new(),
+        })
+    }
+
+    /// The mixin `name`, loading it on first use.
+    pub async fn get(&mut self, name: &str, step: &StepRef) -> Result<LoadedMixin, RuntimeError> {
+        if let Some(mixin) = self.loaded.get(name) {
+            return Ok(mixin.clone());
+        }
+        let Some(entry) = self.index.iter().find(|e| e.name == name) else {
+            return Err(RuntimeError::MissingMixin {
+                step: step.clone(),
+                mixin: name.to_string(),
+                available: self.available(),
+            });
+        };
+        let load_error = |message: String| RuntimeError::MixinLoad {
+            step: step.clone(),
+            mixin: name.to_string(),
+            message,
+        };
+        let digest = entry
+            .digest
+            .strip_prefix("sha256:")
+            .unwrap_or(&entry.digest);
+        let mixin = self
+            .host
+            .load_precompiled(&self.dir.join(&entry.file), digest)
+            .await
+            .map_err(|e| load_error(e.to_string()))?;
+        if mixin.metadata().name != entry.name {
+            return Err(load_error(format!(
+                "{} is the {} mixin, not {}; rebuild the bundle",
+                entry.file,
+                mixin.metadata().name,
+                entry.name
+            )));
+        }
+        self.loaded.insert(name.to_string(), mixin.clone());
+        Ok(mixin)
+    }
+
+    fn available(&self) -> String {
+        if self.index.is_empty() {
+            return "no mixins".into();
+        }
+        self.index
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

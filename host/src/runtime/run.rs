@@ -1,0 +1,326 @@
+//! One run of one action, from the CNAB environment to the outputs.
+//!
+//! The order is Porter's: read the inputs, unpack the state bag, then for
+//! each step render its templates just in time (so a step sees the outputs
+//! of the steps before it), print its description and hand it to its
+//! mixin. Whatever happens in the steps, the outputs produced so far and
+//! the state bag are written afterwards: a failed install that created
+//! resources must still hand back the state that tracks them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::cnab::Bundle;
+use crate::manifest::{Manifest, Step, TemplateSyntax};
+use crate::mixin::{ExecuteGrant, HostConfig, LogLevel, MixinHost, OutputSink};
+
+use super::error::{RuntimeError, StepRef};
+use super::inputs::{Inputs, Invocation, STATE_NAME, read_inputs};
+use super::layout::Layout;
+use super::mask::{Masker, MaskingSink};
+use super::mixins::Mixins;
+use super::outputs::{write_file, write_outputs};
+use super::render::render_node;
+use super::state;
+use super::variables::{Variables, text_of};
+
+/// What a successful run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    /// The action that ran.
+    pub action: String,
+    /// How many steps ran.
+    pub steps: usize,
+    /// The bundle outputs written, by name.
+    pub outputs: Vec<String>,
+    /// The paths packed into the `wharf-state` output, if it was written.
+    pub state: Option<Vec<String>>,
+}
+
+/// Runs the action `CNAB_ACTION` names, with the bundle in `layout` and
+/// the environment `env`, streaming everything to `sink` with every secret
+/// masked. Commands get `env` as their environment. Errors are masked too.
+pub async fn run(
+    layout: &Layout,
+    env: &BTreeMap<String, String>,
+    sink: Arc<dyn OutputSink>,
+) -> Result<RunSummary, RuntimeError> {
+    let masker = Masker::default();
+    let sink = Arc::new(MaskingSink::new(sink, masker.clone()));
+    let result = run_masked(layout, env, &sink).await;
+    sink.flush();
+    result.map_err(|e| e.masked(&masker))
+}
+
+async fn run_masked(
+    layout: &Layout,
+    env: &BTreeMap<String, String>,
+    sink: &Arc<MaskingSink>,
+) -> Result<RunSummary, RuntimeError> {
+    let invocation = Invocation::from_env(env)?;
+    let action = invocation.action.clone();
+    let bundle = read_bundle(layout)?;
+    let manifest = read_manifest(layout)?;
+    let Some(steps) = manifest.steps(&action) else {
+        let available: Vec<&str> = manifest.actions().into_iter().map(|(a, _)| a).collect();
+        return Err(RuntimeError::UnknownAction {
+            action,
+            available: available.join(", "),
+        });
+    };
+    let masker = sink.masker();
+    let inputs = read_inputs(&bundle, &action, layout, env, masker)?;
+    mask_passed_in_outputs(&bundle, &inputs, masker);
+    let relocations = read_relocations(layout)?;
+    let variables = Variables::new(&bundle, &invocation, &inputs, env, &relocations);
+    sink.say(&format!(
+        "executing {action} action from {} (installation: {}/{})",
+        bundle.name,
+        invocation.namespace,
+        invocation.installation.as_deref().unwrap_or_default()
+    ));
+    if let Some(archive) = &inputs.state_file {
+        let files = state::unpack(archive, &layout.app_dir())?;
+        debug(
+            sink,
+            &inputs,
+            &format!("unpacked {files} state files from {}", archive.display()),
+        );
+    }
+    let outputs_dir = layout.outputs_dir();
+    std::fs::create_dir_all(&outputs_dir)
+        .map_err(|e| RuntimeError::io("create", &outputs_dir, e))?;
+    let host = MixinHost::new(HostConfig {
+        cache_dir: None,
+        sink: sink.clone(),
+        ..HostConfig::default()
+    })
+    .map_err(|e| RuntimeError::Host(e.to_string()))?;
+    let mixins = Mixins::open(host, &layout.mixins_dir())?;
+
+    let mut run = Steps {
+        layout,
+        env,
+        sink,
+        action: &action,
+        bundle: &bundle,
+        syntax: manifest.template_syntax,
+        inputs: &inputs,
+        variables,
+        mixins,
+        step_outputs: BTreeMap::new(),
+    };
+    let mut failure = None;
+    let mut ran = 0;
+    for (index, step) in steps.iter().enumerate() {
+        match run.step(index, step).await {
+            Ok(()) => ran += 1,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let finished = finish(
+        layout,
+        &bundle,
+        &manifest,
+        &action,
+        &run.step_outputs,
+        sink,
+        &inputs,
+    );
+    match (failure, finished) {
+        (None, Ok((outputs, state))) => Ok(RunSummary {
+            action,
+            steps: ran,
+            outputs,
+            state,
+        }),
+        (None, Err(e)) => Err(e),
+        (Some(failure), Ok(_)) => Err(failure),
+        (Some(failure), Err(also)) => {
+            sink.log("wharf", LogLevel::Error, &also.to_string());
+            Err(failure)
+        }
+    }
+}
+
+/// The state of the step loop.
+struct Steps<'a> {
+    layout: &'a Layout,
+    env: &'a BTreeMap<String, String>,
+    sink: &'a Arc<MaskingSink>,
+    action: &'a str,
+    bundle: &'a Bundle,
+    syntax: TemplateSyntax,
+    inputs: &'a Inputs,
+    variables: Variables,
+    mixins: Mixins,
+    /// Every output a step produced so far, by name; later steps win.
+    step_outputs: BTreeMap<String, Vec<u8>>,
+}
+
+impl Steps<'_> {
+    async fn step(&mut self, index: usize, step: &Step) -> Result<(), RuntimeError> {
+        let mut step_ref = StepRef {
+            action: self.action.to_string(),
+            number: index + 1,
+            description: step.description.clone(),
+        };
+        let rendered = self.render(step, &step_ref)?;
+        if let Some(description) = rendered.get("description").and_then(|d| d.as_str()) {
+            step_ref.description = Some(description.to_string());
+            self.sink.say(description);
+        }
+        debug(
+            self.sink,
+            self.inputs,
+            &format!("{step_ref}: the {} mixin runs {rendered}", step.mixin),
+        );
+        let mixin = self.mixins.get(&step.mixin, &step_ref).await?;
+        let grant = ExecuteGrant {
+            bundle_dir: Some(self.layout.app_dir()),
+            env: self
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        };
+        let result = mixin.execute(self.action, &rendered, &grant).await;
+        self.sink.flush();
+        let outputs = result.map_err(|e| RuntimeError::StepFailed {
+            step: step_ref.clone(),
+            message: e.to_string(),
+        })?;
+        for output in outputs {
+            let text = String::from_utf8_lossy(&output.value).into_owned();
+            if self.bundle.is_sensitive_output(&output.name) {
+                self.sink.masker().add(&text);
+            }
+            self.variables.set_output(&output.name, &text);
+            self.step_outputs.insert(output.name, output.value);
+        }
+        Ok(())
+    }
+
+    /// Renders the step's templates. A variable with no value stops the
+    /// run here, before the step does anything.
+    fn render(&self, step: &Step, step_ref: &StepRef) -> Result<serde_json::Value, RuntimeError> {
+        let mut why_missing = None;
+        let masker = self.sink.masker();
+        let mut lookup = |reference: &str| match self.variables.resolve(reference) {
+            Ok(resolved) => {
+                if resolved.sensitive {
+                    masker.add(&resolved.text);
+                }
+                Some(resolved.text)
+            }
+            Err(why) => {
+                why_missing = Some(why);
+                None
+            }
+        };
+        let rendered = render_node(&step.body, self.syntax, &mut lookup);
+        rendered.map_err(|message| RuntimeError::Template {
+            step: step_ref.clone(),
+            message: match why_missing.take() {
+                Some(why) => format!("{message}: {why}"),
+                None => message,
+            },
+        })
+    }
+}
+
+/// Writes the outputs and, for an action that changes the installation,
+/// the state bag.
+fn finish(
+    layout: &Layout,
+    bundle: &Bundle,
+    manifest: &Manifest,
+    action: &str,
+    step_outputs: &BTreeMap<String, Vec<u8>>,
+    sink: &MaskingSink,
+    inputs: &Inputs,
+) -> Result<(Vec<String>, Option<Vec<String>>), RuntimeError> {
+    let written = write_outputs(layout, bundle, manifest, action, step_outputs)?;
+    for (name, source) in &written {
+        debug(
+            sink,
+            inputs,
+            &format!("wrote the output {name} (from {source:?})"),
+        );
+    }
+    let outputs = written.into_iter().map(|(name, _)| name).collect();
+    let modifies = bundle.action_modifies(action).unwrap_or(true);
+    if !modifies || manifest.state.is_empty() {
+        return Ok((outputs, None));
+    }
+    let (archive, packed) = state::pack(&manifest.state, layout)?;
+    let destination = match bundle
+        .outputs
+        .get(STATE_NAME)
+        .filter(|o| !o.path.is_empty())
+    {
+        Some(output) => layout.host_path(&output.path),
+        None => layout.outputs_dir().join(STATE_NAME),
+    };
+    write_file(&destination, &archive).map_err(|message| RuntimeError::State { message })?;
+    debug(
+        sink,
+        inputs,
+        &format!("packed {} into the state bag", packed.join(", ")),
+    );
+    Ok((outputs, Some(packed)))
+}
+
+/// Outputs passed back in from an earlier run are as secret as when they
+/// were made.
+fn mask_passed_in_outputs(bundle: &Bundle, inputs: &Inputs, masker: &Masker) {
+    for name in bundle
+        .outputs
+        .keys()
+        .filter(|n| bundle.is_sensitive_output(n))
+    {
+        if let Some(value) = inputs.parameters.get(&format!("wharf-{name}-output")) {
+            masker.add(&text_of(value));
+        }
+    }
+}
+
+fn debug(sink: &MaskingSink, inputs: &Inputs, message: &str) {
+    if inputs.debug {
+        sink.log("wharf", LogLevel::Debug, message);
+    }
+}
+
+fn read_bundle(layout: &Layout) -> Result<Bundle, RuntimeError> {
+    let path = layout.bundle_json();
+    let bytes = std::fs::read(&path).map_err(|e| RuntimeError::io("read", &path, e))?;
+    Bundle::from_slice(&bytes).map_err(|source| RuntimeError::Bundle { path, source })
+}
+
+fn read_manifest(layout: &Layout) -> Result<Manifest, RuntimeError> {
+    let path = layout.manifest();
+    let text = std::fs::read_to_string(&path).map_err(|e| RuntimeError::io("read", &path, e))?;
+    crate::manifest::parse(&text, &path)
+        .map(|(manifest, _warnings)| manifest)
+        .map_err(|e| RuntimeError::Manifest(e.to_string()))
+}
+
+/// The CNAB relocation mapping (original image → relocated image), if the
+/// bundle was copied to another registry.
+fn read_relocations(layout: &Layout) -> Result<BTreeMap<String, String>, RuntimeError> {
+    let path = layout.relocation_mapping();
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            RuntimeError::io(
+                "read the relocation mapping",
+                &path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(RuntimeError::io("read", &path, e)),
+    }
+}
