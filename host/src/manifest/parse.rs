@@ -361,7 +361,8 @@ fn read_steps(r: &mut Reader<'_>, node: &Node, action: &str, declared: &[&str]) 
             continue;
         }
         let description = body.get("description").and_then(Node::scalar_text).map(str::to_string);
-        steps.push(Step { mixin, body: body.clone(), description, span: item.span });
+        // Point at the mixin's name: where a person looks for the step.
+        steps.push(Step { mixin, body: body.clone(), description, span: key.span });
     }
     steps
 }
