@@ -7,10 +7,14 @@
 
 pub mod build;
 pub mod cnab;
+pub mod drivers;
 pub mod home;
 pub mod manifest;
 pub mod mixin;
 pub mod runtime;
+pub mod secrets;
+pub mod sets;
+pub mod store;
 
 /// Wharf's version, from Cargo.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -9,9 +9,15 @@ use wharf::manifest::{self, Severity, TemplateSyntax};
 fn corpus() -> PathBuf {
     let dir = std::env::var_os("WHARF_CONFORMANCE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
+        });
     let dir = dir.join("porter-manifests");
-    assert!(dir.is_dir(), "the conformance corpus is missing at {}; set WHARF_CONFORMANCE_DIR", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the conformance corpus is missing at {}; set WHARF_CONFORMANCE_DIR",
+        dir.display()
+    );
     dir
 }
 
@@ -45,33 +51,54 @@ fn every_manifest_parses_except_the_negative_one() {
 #[test]
 fn empty_steps_are_reported_per_action_with_their_lines() {
     let err = manifest::load(&corpus().join(EMPTY_STEPS)).unwrap_err();
-    let errors: Vec<(String, usize)> = err
-        .errors()
-        .map(|d| (d.field.clone(), d.line))
-        .collect();
+    let errors: Vec<(String, usize)> = err.errors().map(|d| (d.field.clone(), d.line)).collect();
     assert_eq!(
         errors,
-        [("install[1]".to_string(), 19), ("status[0]".to_string(), 27), ("uninstall[1]".to_string(), 40)]
+        [
+            ("install[1]".to_string(), 19),
+            ("status[0]".to_string(), 27),
+            ("uninstall[1]".to_string(), 40)
+        ]
     );
-    assert!(err.errors().all(|d| d.message.starts_with("found an empty step")));
-    let warnings: Vec<_> = err.diagnostics.iter().filter(|d| d.severity == Severity::Warning).collect();
-    assert_eq!(warnings.len(), 1, "the empty mixin entry is a warning: {warnings:?}");
+    assert!(
+        err.errors()
+            .all(|d| d.message.starts_with("found an empty step"))
+    );
+    let warnings: Vec<_> = err
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "the empty mixin entry is a warning: {warnings:?}"
+    );
 }
 
 #[test]
 fn template_syntax_follows_schema_version() {
     let dir = corpus();
-    let legacy = manifest::load(&dir.join("helm3-mixin__example__porter.yaml")).unwrap().0;
+    let legacy = manifest::load(&dir.join("helm3-mixin__example__porter.yaml"))
+        .unwrap()
+        .0;
     assert_eq!(legacy.template_syntax, TemplateSyntax::Mustache);
-    let alpha = manifest::load(&dir.join("porter__tests__integration__testdata__bundles__exec-outputs__porter.yaml")).unwrap().0;
+    let alpha = manifest::load(
+        &dir.join("porter__tests__integration__testdata__bundles__exec-outputs__porter.yaml"),
+    )
+    .unwrap()
+    .0;
     assert_eq!(alpha.template_syntax, TemplateSyntax::Mustache);
-    let v1 = manifest::load(&dir.join("porter__tests__testdata__mybuns__porter.yaml")).unwrap().0;
+    let v1 = manifest::load(&dir.join("porter__tests__testdata__mybuns__porter.yaml"))
+        .unwrap()
+        .0;
     assert_eq!(v1.template_syntax, TemplateSyntax::Dollar);
 }
 
 #[test]
 fn mybuns_reads_every_kind_of_field() {
-    let (m, warnings) = manifest::load(&corpus().join("porter__tests__testdata__mybuns__porter.yaml")).unwrap();
+    let (m, warnings) =
+        manifest::load(&corpus().join("porter__tests__testdata__mybuns__porter.yaml")).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(m.name, "mybuns");
     assert_eq!(m.version.to_string(), "0.1.2");
@@ -79,16 +106,32 @@ fn mybuns_reads_every_kind_of_field() {
     assert_eq!(m.parameters.len(), 17);
     assert_eq!(m.credentials.len(), 2);
     assert_eq!(m.outputs.len(), 5);
-    assert_eq!(m.custom_actions.keys().collect::<Vec<_>>(), ["dry-run", "status", "boom"]);
+    assert_eq!(
+        m.custom_actions.keys().collect::<Vec<_>>(),
+        ["dry-run", "status", "boom"]
+    );
     assert!(m.requires_docker());
     assert_eq!(m.mixins[1].name, "testmixin");
-    assert_eq!(m.mixins[1].config.as_ref().unwrap()["clientVersion"], "1.2.3");
-    let notype_file = m.parameters.iter().find(|p| p.name == "notype-file").unwrap();
+    assert_eq!(
+        m.mixins[1].config.as_ref().unwrap()["clientVersion"],
+        "1.2.3"
+    );
+    let notype_file = m
+        .parameters
+        .iter()
+        .find(|p| p.name == "notype-file")
+        .unwrap();
     assert_eq!(notype_file.type_name(), "file");
     let log_level = m.parameters.iter().find(|p| p.name == "log_level").unwrap();
     assert_eq!(log_level.env_var().as_deref(), Some("LOG_LEVEL"));
     assert_eq!(log_level.default(), Some(&serde_json::json!(5)));
     assert_eq!(m.custom["foo"]["test5"]["1"], "one");
-    assert_eq!(m.default_reference().as_deref(), Some("localhost:5000/mybuns:v0.1.2"));
-    assert_eq!(m.install[1].description.as_deref(), Some("Let's make some magic"));
+    assert_eq!(
+        m.default_reference().as_deref(),
+        Some("localhost:5000/mybuns:v0.1.2")
+    );
+    assert_eq!(
+        m.install[1].description.as_deref(),
+        Some("Let's make some magic")
+    );
 }

@@ -4,14 +4,14 @@
 //! binary (a glibc build with the compiler) without a compiler of its own,
 //! and it must fail with one clear line.
 
+mod runtime_common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use runtime_common::{BundleJson, Staged};
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use wharf::mixin::{BUILTIN_EXEC, HostConfig, MixinHost};
 use wharf_test_support::runtime::runtime_binary;
-use wharf_test_support::scratch_dir;
 
 fn run_binary(root: Option<&Path>, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(runtime_binary());
@@ -74,31 +74,15 @@ fn without_an_action_it_exits_non_zero_with_one_clear_line() {
 
 #[test]
 fn it_runs_a_bundle_with_a_mixin_precompiled_by_wharf() {
-    let dir = scratch_dir();
-    let root = dir.path().join("cnab");
-    let mixins = root.join("app/mixins");
-    std::fs::create_dir_all(&mixins).unwrap();
-    let host = MixinHost::new(HostConfig::default()).unwrap();
-    std::fs::write(
-        mixins.join("exec.cwasm"),
-        host.precompile("exec", BUILTIN_EXEC).unwrap(),
-    )
-    .unwrap();
-    let index = json!([{
-        "name": "exec", "version": "0.1.0", "file": "exec.cwasm",
-        "digest": format!("sha256:{}", hex::encode(Sha256::digest(BUILTIN_EXEC))),
-    }]);
-    std::fs::write(mixins.join("index.json"), index.to_string()).unwrap();
-    let bundle = json!({
-        "schemaVersion": "1.2.0", "name": "bin", "version": "0.1.0", "description": "",
-        "invocationImages": [{"imageType": "docker", "image": "localhost:5000/bin:v0.1.0"}],
-        "parameters": {"password": {"definition": "pw", "destination": {"env": "PASSWORD"}}},
-        "outputs": {"said": {"definition": "s", "path": "/cnab/app/outputs/said"}},
-        "definitions": {"pw": {"type": "string", "writeOnly": true}, "s": {"type": "string"}},
-    });
-    std::fs::write(root.join("bundle.json"), bundle.to_string()).unwrap();
+    let bundle = BundleJson::new()
+        .param(
+            "password",
+            json!({"env": "PASSWORD"}),
+            json!({"type": "string", "writeOnly": true}),
+        )
+        .output("said", json!({"type": "string"}), &[]);
     let manifest = r#"schemaVersion: 1.0.1
-name: bin
+name: rt
 version: 0.1.0
 mixins:
   - exec
@@ -126,14 +110,15 @@ uninstall:
       suffix-arguments:
         - "echo \"first line $PASSWORD\" >&2; echo second line >&2; exit 4"
 "#;
-    std::fs::write(root.join("app/porter.yaml"), manifest).unwrap();
+    let staged = Staged::new(&bundle, manifest);
+    let root = &staged.layout.root;
 
     let env = [
         ("CNAB_INSTALLATION_NAME", "site"),
         ("PASSWORD", "pw-secret-42"),
     ];
     let out = run_binary(
-        Some(&root),
+        Some(root),
         &[&[("CNAB_ACTION", "install")], &env[..]].concat(),
     );
     let stdout = text(&out.stdout);
@@ -148,7 +133,7 @@ uninstall:
     );
 
     let out = run_binary(
-        Some(&root),
+        Some(root),
         &[&[("CNAB_ACTION", "uninstall")], &env[..]].concat(),
     );
     assert_eq!(out.status.code(), Some(1), "{out:?}");

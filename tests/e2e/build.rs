@@ -61,26 +61,62 @@ uninstall:
 
 fn docker_json(env: &DockerEnv, args: &[&str]) -> Value {
     let out = env.docker().args(args).output().expect("docker runs");
-    assert!(out.status.success(), "docker {args:?}: {}", text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        text(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("docker printed JSON")
 }
 
 fn build_and_check(env: &DockerEnv, base: &str, name: &str) {
     let home = scratch_dir();
     let dir = scratch_dir();
-    let install = wharf(home.path(), dir.path(), &env.docker_host(), &["mixins", "install", guest_wasm("runlines").to_str().unwrap()]);
+    let install = wharf(
+        home.path(),
+        dir.path(),
+        &env.docker_host(),
+        &[
+            "mixins",
+            "install",
+            guest_wasm("runlines").to_str().unwrap(),
+        ],
+    );
     assert!(install.status.success(), "{}", text(&install.stderr));
     std::fs::write(dir.path().join("porter.yaml"), manifest(name)).unwrap();
 
     let proxy = DockerProxy::start(Path::new(SOCKET));
-    let built = wharf(home.path(), dir.path(), &proxy.docker_host(), &["build", "--base-image", base]);
-    assert!(built.status.success(), "wharf build on {base}:\n{}\n{}", text(&built.stdout), text(&built.stderr));
+    let built = wharf(
+        home.path(),
+        dir.path(),
+        &proxy.docker_host(),
+        &["build", "--base-image", base],
+    );
+    assert!(
+        built.status.success(),
+        "wharf build on {base}:\n{}\n{}",
+        text(&built.stdout),
+        text(&built.stderr)
+    );
     assert!(proxy.connections() > 0, "the first build talks to Docker");
 
-    let bundle: Value = serde_json::from_slice(&std::fs::read(dir.path().join(".cnab/bundle.json")).unwrap()).unwrap();
-    let image = bundle["invocationImages"][0]["image"].as_str().unwrap().to_string();
-    assert!(bundle["invocationImages"][0]["contentDigest"].as_str().unwrap().starts_with("sha256:"));
-    assert_eq!(bundle["custom"]["sh.wharf"]["mixins"]["runlines"]["version"], "0.0.1");
+    let bundle: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(".cnab/bundle.json")).unwrap())
+            .unwrap();
+    let image = bundle["invocationImages"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        bundle["invocationImages"][0]["contentDigest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    assert_eq!(
+        bundle["custom"]["sh.wharf"]["mixins"]["runlines"]["version"],
+        "0.0.1"
+    );
 
     let inspect = docker_json(env, &["image", "inspect", &image]);
     let config = &inspect[0]["Config"];
@@ -95,34 +131,75 @@ fn build_and_check(env: &DockerEnv, base: &str, name: &str) {
         .unwrap();
     assert!(listing.status.success(), "{}", text(&listing.stderr));
     let listing = text(&listing.stdout);
-    assert!(listing.starts_with("from-config\n1\n"), "the mixin's RUN lines ran: {listing}");
+    assert!(
+        listing.starts_with("from-config\n1\n"),
+        "the mixin's RUN lines ran: {listing}"
+    );
     assert!(listing.trim_end().ends_with("65532"), "{listing}");
 
     // The static runtime starts: without an action it refuses clearly...
     let bare = env.docker().args(["run", "--rm", &image]).output().unwrap();
     assert!(!bare.status.success());
-    assert!(text(&bare.stderr).contains("CNAB_ACTION"), "{}", text(&bare.stderr));
+    assert!(
+        text(&bare.stderr).contains("CNAB_ACTION"),
+        "{}",
+        text(&bare.stderr)
+    );
     // ...and with one it runs the bundle's steps through both mixins.
     let run = env
         .docker()
-        .args(["run", "--rm", "-e", "CNAB_ACTION=install", "-e", "CNAB_INSTALLATION_NAME=e2e", &image])
+        .args([
+            "run",
+            "--rm",
+            "-e",
+            "CNAB_ACTION=install",
+            "-e",
+            "CNAB_INSTALLATION_NAME=e2e",
+            &image,
+        ])
         .output()
         .unwrap();
-    assert!(run.status.success(), "install in {base}:\n{}\n{}", text(&run.stdout), text(&run.stderr));
+    assert!(
+        run.status.success(),
+        "install in {base}:\n{}\n{}",
+        text(&run.stdout),
+        text(&run.stderr)
+    );
     let out = text(&run.stdout);
-    assert!(out.contains(&format!("hello from {name}")) && out.contains("runlines was here"), "{out}");
+    assert!(
+        out.contains(&format!("hello from {name}")) && out.contains("runlines was here"),
+        "{out}"
+    );
 
     // Nothing changed: no Docker call at all.
     let idle = DockerProxy::start(Path::new(SOCKET));
-    let again = wharf(home.path(), dir.path(), &idle.docker_host(), &["build", "--base-image", base]);
+    let again = wharf(
+        home.path(),
+        dir.path(),
+        &idle.docker_host(),
+        &["build", "--base-image", base],
+    );
     assert!(again.status.success(), "{}", text(&again.stderr));
-    assert!(text(&again.stdout).contains("up to date"), "{}", text(&again.stdout));
-    assert_eq!(idle.connections(), 0, "an up-to-date build makes no Docker API call");
+    assert!(
+        text(&again.stdout).contains("up to date"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(
+        idle.connections(),
+        0,
+        "an up-to-date build makes no Docker API call"
+    );
 
     // A changed bundle file rebuilds.
     std::fs::write(dir.path().join("notes.txt"), "changed").unwrap();
     let changed = DockerProxy::start(Path::new(SOCKET));
-    let rebuilt = wharf(home.path(), dir.path(), &changed.docker_host(), &["build", "--base-image", base]);
+    let rebuilt = wharf(
+        home.path(),
+        dir.path(),
+        &changed.docker_host(),
+        &["build", "--base-image", base],
+    );
     assert!(rebuilt.status.success(), "{}", text(&rebuilt.stderr));
     assert!(changed.connections() > 0, "a changed file rebuilds");
 }
@@ -142,12 +219,30 @@ fn the_scaffold_builds_and_lints_clean() {
     let env = ensure_docker();
     let home = scratch_dir();
     let parent = scratch_dir();
-    let created = wharf(home.path(), parent.path(), &env.docker_host(), &["create", "hello"]);
+    let created = wharf(
+        home.path(),
+        parent.path(),
+        &env.docker_host(),
+        &["create", "hello"],
+    );
     assert!(created.status.success(), "{}", text(&created.stderr));
     let dir = parent.path().join("hello");
-    let lint = wharf(home.path(), &dir, &env.docker_host(), &["lint", "-o", "json"]);
+    let lint = wharf(
+        home.path(),
+        &dir,
+        &env.docker_host(),
+        &["lint", "-o", "json"],
+    );
     assert!(lint.status.success(), "{}", text(&lint.stdout));
-    assert_eq!(serde_json::from_slice::<Value>(&lint.stdout).unwrap(), serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&lint.stdout).unwrap(),
+        serde_json::json!([])
+    );
     let built = wharf(home.path(), &dir, &env.docker_host(), &["build"]);
-    assert!(built.status.success(), "{}\n{}", text(&built.stdout), text(&built.stderr));
+    assert!(
+        built.status.success(),
+        "{}\n{}",
+        text(&built.stdout),
+        text(&built.stderr)
+    );
 }

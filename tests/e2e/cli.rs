@@ -118,14 +118,19 @@ fn bad_input_gets_a_clear_error_and_a_failing_exit_code() {
 fn conformance() -> std::path::PathBuf {
     std::env::var_os("WHARF_CONFORMANCE_DIR")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"))
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
+        })
 }
 
 #[test]
 fn lint_reports_the_corpus_lint_error_as_porter_does() {
     let home = scratch_dir();
     let manifest = conformance().join("porter-manifests/porter__tests__integration__testdata__bundles__bundle-with-lint-error__porter.yaml");
-    let out = wharf(home.path(), &["lint", "-f", manifest.to_str().unwrap(), "-o", "json"]);
+    let out = wharf(
+        home.path(),
+        &["lint", "-f", manifest.to_str().unwrap(), "-o", "json"],
+    );
     assert!(!out.status.success(), "lint exits non-zero on errors");
     let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
     let codes: Vec<(&str, &str)> = findings
@@ -135,7 +140,10 @@ fn lint_reports_the_corpus_lint_error_as_porter_does() {
         .map(|f| (f["code"].as_str().unwrap(), f["level"].as_str().unwrap()))
         .collect();
     assert_eq!(codes, [("exec-100", "warning"), ("exec-101", "error")]);
-    assert_eq!(findings[1]["location"]["line"], 13, "the finding points at the step");
+    assert_eq!(
+        findings[1]["location"]["line"], 13,
+        "the finding points at the step"
+    );
     assert_eq!(findings[1]["location"]["field"], "install[0].exec");
     let plain = wharf(home.path(), &["lint", "-f", manifest.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&plain.stdout);
@@ -146,10 +154,19 @@ fn lint_reports_the_corpus_lint_error_as_porter_does() {
 fn schema_merges_installed_mixins_and_validates_a_manifest() {
     let home = scratch_dir();
     let wasm = guest_wasm("runlines");
-    assert!(wharf(home.path(), &["mixins", "install", wasm.to_str().unwrap()]).status.success());
+    assert!(
+        wharf(home.path(), &["mixins", "install", wasm.to_str().unwrap()])
+            .status
+            .success()
+    );
     let schema = ok_json(home.path(), &["schema"]);
     jsonschema::draft7::meta::validate(&schema).expect("the schema is valid draft-07");
-    for key in ["exec.installStep", "exec.exec", "runlines.installStep", "runlines.config"] {
+    for key in [
+        "exec.installStep",
+        "exec.exec",
+        "runlines.installStep",
+        "runlines.config",
+    ] {
         assert!(schema["definitions"][key].is_object(), "missing {key}");
     }
     let good = serde_json::json!({
@@ -159,16 +176,29 @@ fn schema_merges_installed_mixins_and_validates_a_manifest() {
     });
     assert!(jsonschema::draft7::is_valid(&schema, &good));
     let bad = serde_json::json!({"name": "x", "version": "0.1.0", "install": [{"exec": {"description": "d", "comand": "echo"}}]});
-    assert!(!jsonschema::draft7::is_valid(&schema, &bad), "a typo'd exec field fails");
+    assert!(
+        !jsonschema::draft7::is_valid(&schema, &bad),
+        "a typo'd exec field fails"
+    );
 }
 
 #[test]
 fn explain_names_missing_mixins_and_prints_json() {
     let home = scratch_dir();
     let manifest = conformance().join("porter-manifests/helm3-mixin__example__porter.yaml");
-    let explained = ok_json(home.path(), &["explain", "-f", manifest.to_str().unwrap(), "-o", "json"]);
+    let explained = ok_json(
+        home.path(),
+        &["explain", "-f", manifest.to_str().unwrap(), "-o", "json"],
+    );
     assert_eq!(explained["missingMixins"], serde_json::json!(["helm3"]));
-    assert!(explained["customActions"].as_array().is_some_and(|a| !a.is_empty()));
-    let yaml = wharf(home.path(), &["explain", "-f", manifest.to_str().unwrap(), "-o", "yaml"]);
+    assert!(
+        explained["customActions"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
+    let yaml = wharf(
+        home.path(),
+        &["explain", "-f", manifest.to_str().unwrap(), "-o", "yaml"],
+    );
     assert!(String::from_utf8_lossy(&yaml.stdout).contains("missingMixins:\n  - helm3"));
 }

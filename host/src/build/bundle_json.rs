@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use crate::cnab::{Action, Bundle, CNAB_SCHEMA_VERSION, Credential, Definition, Image, InvocationImage, Location, Maintainer, Output, Parameter};
+use crate::cnab::{
+    Action, Bundle, CNAB_SCHEMA_VERSION, Credential, Definition, Image, InvocationImage, Location,
+    Maintainer, Output, Parameter,
+};
 use crate::manifest::{Manifest, ParameterDefinition, templates, upper_snake};
 
 /// Where outputs are written in the invocation image.
@@ -63,7 +66,12 @@ pub fn output_parameter_name(output: &str) -> String {
 
 /// Builds the bundle.json for `manifest`. `invocation_image` is the
 /// installer image reference (with its digest once known).
-pub fn bundle_for(manifest: &Manifest, invocation_image: InvocationImage, stamp: &Stamp, custom_overrides: &Map<String, Value>) -> Bundle {
+pub fn bundle_for(
+    manifest: &Manifest,
+    invocation_image: InvocationImage,
+    stamp: &Stamp,
+    custom_overrides: &Map<String, Value>,
+) -> Bundle {
     let mut bundle = Bundle {
         schema_version: CNAB_SCHEMA_VERSION.to_string(),
         name: manifest.name.clone(),
@@ -106,7 +114,11 @@ fn add_images(manifest: &Manifest, bundle: &mut Bundle) {
                 image: reference,
                 content_digest: image.digest.clone().unwrap_or_default(),
                 size: image.size.unwrap_or_default(),
-                labels: image.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                labels: image
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
                 media_type: image.media_type.clone().unwrap_or_default(),
                 description: image.description.clone().unwrap_or_default(),
             },
@@ -176,15 +188,21 @@ pub fn absolute_in_bundle(path: &str) -> String {
 fn add_parameters(manifest: &Manifest, bundle: &mut Bundle, sources: &mut Map<String, Value>) {
     for param in &manifest.parameters {
         let def_name = format!("{}-parameter", param.name);
-        bundle
-            .definitions
-            .insert(def_name.clone(), definition(&param.schema, param.type_name(), param.sensitive));
+        bundle.definitions.insert(
+            def_name.clone(),
+            definition(&param.schema, param.type_name(), param.sensitive),
+        );
         bundle.parameters.insert(
             param.name.clone(),
             Parameter {
                 definition: def_name,
                 apply_to: param.apply_to.clone(),
-                description: param.schema.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
+                description: param
+                    .schema
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 destination: Some(destination(param)),
                 required: param.default().is_none(),
             },
@@ -222,15 +240,21 @@ fn add_credentials(manifest: &Manifest, bundle: &mut Bundle) {
 fn add_outputs(manifest: &Manifest, bundle: &mut Bundle) {
     for output in &manifest.outputs {
         let def_name = format!("{}-output", output.name);
-        bundle
-            .definitions
-            .insert(def_name.clone(), definition(&output.schema, output.type_name(), output.sensitive));
+        bundle.definitions.insert(
+            def_name.clone(),
+            definition(&output.schema, output.type_name(), output.sensitive),
+        );
         bundle.outputs.insert(
             output.name.clone(),
             Output {
                 definition: def_name,
                 apply_to: output.apply_to.clone(),
-                description: output.schema.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
+                description: output
+                    .schema
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 path: format!("{OUTPUTS_DIR}/{}", output.name),
             },
         );
@@ -244,7 +268,8 @@ fn referenced_outputs(manifest: &Manifest) -> Vec<String> {
     for (_, steps) in manifest.actions() {
         for step in steps {
             crate::manifest::visit_scalars(&step.body, &mut |text, _| {
-                let refs = templates::references(text, manifest.template_syntax).unwrap_or_default();
+                let refs =
+                    templates::references(text, manifest.template_syntax).unwrap_or_default();
                 for reference in refs {
                     if let Some(name) = reference.strip_prefix("bundle.outputs.")
                         && manifest.outputs.iter().any(|o| o.name == name)
@@ -261,7 +286,10 @@ fn referenced_outputs(manifest: &Manifest) -> Vec<String> {
 
 fn internal_definition(id: &str, mut def: Definition) -> Definition {
     def.insert("$comment".into(), json!(INTERNAL_COMMENT));
-    def.insert("$id".into(), json!(format!("https://wharf.dev/generated-bundle/#{id}")));
+    def.insert(
+        "$id".into(),
+        json!(format!("https://wharf.dev/generated-bundle/#{id}")),
+    );
     def
 }
 
@@ -271,13 +299,19 @@ fn add_internals(manifest: &Manifest, bundle: &mut Bundle, sources: &mut Map<Str
     debug.insert("type".into(), json!("boolean"));
     debug.insert("default".into(), json!(false));
     debug.insert("description".into(), json!(debug_description));
-    bundle.definitions.insert(format!("{DEBUG_NAME}-parameter"), internal_definition(DEBUG_NAME, debug));
+    bundle.definitions.insert(
+        format!("{DEBUG_NAME}-parameter"),
+        internal_definition(DEBUG_NAME, debug),
+    );
     bundle.parameters.insert(
         DEBUG_NAME.into(),
         Parameter {
             definition: format!("{DEBUG_NAME}-parameter"),
             description: debug_description.into(),
-            destination: Some(Location { path: String::new(), env: upper_snake(DEBUG_NAME) }),
+            destination: Some(Location {
+                path: String::new(),
+                env: upper_snake(DEBUG_NAME),
+            }),
             ..Parameter::default()
         },
     );
@@ -287,13 +321,18 @@ fn add_internals(manifest: &Manifest, bundle: &mut Bundle, sources: &mut Map<Str
     state.insert("type".into(), json!("string"));
     state.insert("contentEncoding".into(), json!("base64"));
     state.insert("description".into(), json!(state_description));
-    bundle.definitions.insert(STATE_NAME.into(), internal_definition(STATE_NAME, state));
+    bundle
+        .definitions
+        .insert(STATE_NAME.into(), internal_definition(STATE_NAME, state));
     bundle.parameters.insert(
         STATE_NAME.into(),
         Parameter {
             definition: STATE_NAME.into(),
             description: state_description.into(),
-            destination: Some(Location { path: STATE_PATH.into(), env: String::new() }),
+            destination: Some(Location {
+                path: STATE_PATH.into(),
+                env: String::new(),
+            }),
             ..Parameter::default()
         },
     );
@@ -306,14 +345,20 @@ fn add_internals(manifest: &Manifest, bundle: &mut Bundle, sources: &mut Map<Str
             ..Output::default()
         },
     );
-    sources.insert(STATE_NAME.into(), json!({"priority": ["output"], "sources": {"output": {"name": STATE_NAME}}}));
+    sources.insert(
+        STATE_NAME.into(),
+        json!({"priority": ["output"], "sources": {"output": {"name": STATE_NAME}}}),
+    );
 
     for output in referenced_outputs(manifest) {
         let name = output_parameter_name(&output);
         let mut def = Map::new();
         def.insert("type".into(), json!("string"));
         def.insert("default".into(), json!(""));
-        bundle.definitions.insert(name.clone(), internal_definition("wharf-parameter-source-definition", def));
+        bundle.definitions.insert(
+            name.clone(),
+            internal_definition("wharf-parameter-source-definition", def),
+        );
         bundle.parameters.insert(
             name.clone(),
             Parameter {
@@ -323,12 +368,25 @@ fn add_internals(manifest: &Manifest, bundle: &mut Bundle, sources: &mut Map<Str
                 ..Parameter::default()
             },
         );
-        sources.insert(name, json!({"priority": ["output"], "sources": {"output": {"name": output}}}));
+        sources.insert(
+            name,
+            json!({"priority": ["output"], "sources": {"output": {"name": output}}}),
+        );
     }
 }
 
-fn add_extensions(manifest: &Manifest, bundle: &mut Bundle, sources: Map<String, Value>, stamp: &Stamp, overrides: &Map<String, Value>) {
-    let mut custom: BTreeMap<String, Value> = manifest.custom.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+fn add_extensions(
+    manifest: &Manifest,
+    bundle: &mut Bundle,
+    sources: Map<String, Value>,
+    stamp: &Stamp,
+    overrides: &Map<String, Value>,
+) {
+    let mut custom: BTreeMap<String, Value> = manifest
+        .custom
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (key, value) in overrides {
         custom.insert(key.clone(), value.clone());
     }
@@ -336,13 +394,21 @@ fn add_extensions(manifest: &Manifest, bundle: &mut Bundle, sources: Map<String,
     if manifest.parameters.iter().any(ParameterDefinition::is_file) {
         required.push(FILE_PARAMETERS_EXTENSION.to_string());
     }
-    if let Some(deps) = manifest.dependencies.as_ref().filter(|d| !d.requires.is_empty()) {
+    if let Some(deps) = manifest
+        .dependencies
+        .as_ref()
+        .filter(|d| !d.requires.is_empty())
+    {
         let mut requires = Map::new();
         for dep in &deps.requires {
             let mut entry = Map::new();
-            entry.insert("bundle".into(), json!(dep.reference.clone().unwrap_or_default()));
+            entry.insert(
+                "bundle".into(),
+                json!(dep.reference.clone().unwrap_or_default()),
+            );
             if let Some(range) = &dep.version {
-                let prereleases = semver::Version::parse(range.trim_start_matches('v')).is_ok_and(|v| !v.pre.is_empty())
+                let prereleases = semver::Version::parse(range.trim_start_matches('v'))
+                    .is_ok_and(|v| !v.pre.is_empty())
                     || range.contains("-0");
                 let mut version = Map::new();
                 if prereleases {
@@ -354,13 +420,20 @@ fn add_extensions(manifest: &Manifest, bundle: &mut Bundle, sources: Map<String,
             requires.insert(dep.name.clone(), Value::Object(entry));
         }
         let sequence: Vec<&str> = deps.requires.iter().map(|d| d.name.as_str()).collect();
-        custom.insert(DEPENDENCIES_EXTENSION.into(), json!({"sequence": sequence, "requires": requires}));
+        custom.insert(
+            DEPENDENCIES_EXTENSION.into(),
+            json!({"sequence": sequence, "requires": requires}),
+        );
         required.push(DEPENDENCIES_EXTENSION.to_string());
     }
     custom.insert(PARAMETER_SOURCES_EXTENSION.into(), Value::Object(sources));
     required.push(PARAMETER_SOURCES_EXTENSION.to_string());
     for extension in &manifest.required {
-        let key = if extension.name == "docker" { DOCKER_EXTENSION } else { extension.name.as_str() };
+        let key = if extension.name == "docker" {
+            DOCKER_EXTENSION
+        } else {
+            extension.name.as_str()
+        };
         custom.insert(key.into(), extension.config.clone().unwrap_or(Value::Null));
         if !required.iter().any(|r| r == key) {
             required.push(key.to_string());
@@ -369,7 +442,12 @@ fn add_extensions(manifest: &Manifest, bundle: &mut Bundle, sources: Map<String,
     let mixins: Map<String, Value> = stamp
         .mixins
         .iter()
-        .map(|(name, m)| (name.clone(), json!({"version": m.version, "digest": m.digest})))
+        .map(|(name, m)| {
+            (
+                name.clone(),
+                json!({"version": m.version, "digest": m.digest}),
+            )
+        })
         .collect();
     custom.insert(
         STAMP_EXTENSION.into(),

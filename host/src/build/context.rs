@@ -21,11 +21,15 @@ pub fn context_files(root: &Path) -> Result<Vec<PathBuf>> {
 
 fn walk(root: &Path, rel: &Path, ignore: &DockerIgnore, out: &mut Vec<PathBuf>) -> Result<()> {
     let dir = root.join(rel);
-    let entries = std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
     for entry in entries {
         let entry = entry?;
         let rel_path = rel.join(entry.file_name());
-        let first = rel_path.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned());
+        let first = rel_path
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned());
         if first.as_deref() == Some(".git") {
             continue;
         }
@@ -53,7 +57,9 @@ pub fn tar_context(root: &Path, files: &[PathBuf]) -> Result<Vec<u8>> {
             .append_path_with_name(&full, rel)
             .with_context(|| format!("cannot add {} to the build context", full.display()))?;
     }
-    builder.into_inner().context("cannot finish the build context")
+    builder
+        .into_inner()
+        .context("cannot finish the build context")
 }
 
 /// `.dockerignore`, with Docker's rules for what matters here: glob
@@ -81,9 +87,17 @@ impl DockerIgnore {
                 Some(p) => (p.trim(), true),
                 None => (line, false),
             };
-            let pattern = pattern.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/');
-            let compiled = glob::Pattern::new(pattern)
-                .with_context(|| format!("{}:{}: `{line}` is not a valid pattern", path.display(), n + 1))?;
+            let pattern = pattern
+                .trim_start_matches("./")
+                .trim_start_matches('/')
+                .trim_end_matches('/');
+            let compiled = glob::Pattern::new(pattern).with_context(|| {
+                format!(
+                    "{}:{}: `{line}` is not a valid pattern",
+                    path.display(),
+                    n + 1
+                )
+            })?;
             rules.push((compiled, include));
         }
         Ok(Self { rules })
@@ -97,7 +111,10 @@ impl DockerIgnore {
         let mut ignored = false;
         for (pattern, include) in &self.rules {
             // A pattern matching a parent directory matches what is below it.
-            let matched = rel.ancestors().filter(|a| !a.as_os_str().is_empty()).any(|a| pattern.matches_path_with(a, options));
+            let matched = rel
+                .ancestors()
+                .filter(|a| !a.as_os_str().is_empty())
+                .any(|a| pattern.matches_path_with(a, options));
             if matched {
                 ignored = !include;
             }
@@ -114,7 +131,11 @@ mod tests {
     fn dockerignore_excludes_but_never_the_staging_folder() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        std::fs::write(root.join(".dockerignore"), "*.log\nsecret/\n.cnab\n!keep.log\n").unwrap();
+        std::fs::write(
+            root.join(".dockerignore"),
+            "*.log\nsecret/\n.cnab\n!keep.log\n",
+        )
+        .unwrap();
         for f in ["a.log", "keep.log", "porter.yaml"] {
             std::fs::write(root.join(f), "x").unwrap();
         }
@@ -123,7 +144,21 @@ mod tests {
         std::fs::create_dir_all(root.join(".cnab/app")).unwrap();
         std::fs::write(root.join(".cnab/app/run"), "x").unwrap();
         std::fs::create_dir_all(root.join(".git")).unwrap();
-        let files: Vec<String> = context_files(root).unwrap().iter().map(|p| p.display().to_string()).collect();
-        assert_eq!(files, [".cnab", ".cnab/app", ".cnab/app/run", ".dockerignore", "keep.log", "porter.yaml"]);
+        let files: Vec<String> = context_files(root)
+            .unwrap()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ".cnab",
+                ".cnab/app",
+                ".cnab/app/run",
+                ".dockerignore",
+                "keep.log",
+                "porter.yaml"
+            ]
+        );
     }
 }

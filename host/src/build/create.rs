@@ -9,17 +9,27 @@ use anyhow::{Context, Result, bail};
 const FILES: &[(&str, &str, bool)] = &[
     ("porter.yaml", include_str!("scaffold/porter.yaml"), false),
     ("helpers.sh", include_str!("scaffold/helpers.sh"), true),
-    ("template.Dockerfile", include_str!("scaffold/template.Dockerfile"), false),
+    (
+        "template.Dockerfile",
+        include_str!("scaffold/template.Dockerfile"),
+        false,
+    ),
     ("README.md", include_str!("scaffold/README.md"), false),
     (".gitignore", include_str!("scaffold/gitignore"), false),
-    (".dockerignore", include_str!("scaffold/dockerignore"), false),
+    (
+        ".dockerignore",
+        include_str!("scaffold/dockerignore"),
+        false,
+    ),
 ];
 
 /// Writes a new bundle called `name` into `dir` (created if needed),
 /// refusing to overwrite any existing file. Returns the files written.
 pub fn create(dir: &Path, name: &str) -> Result<Vec<PathBuf>> {
     if !is_valid_name(name) {
-        bail!("`{name}` is not a valid bundle name; use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit");
+        bail!(
+            "`{name}` is not a valid bundle name; use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"
+        );
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let existing: Vec<String> = FILES
@@ -29,12 +39,16 @@ pub fn create(dir: &Path, name: &str) -> Result<Vec<PathBuf>> {
         .map(|p| p.display().to_string())
         .collect();
     if !existing.is_empty() {
-        bail!("{} already exist; run `wharf create` in an empty directory", existing.join(", "));
+        bail!(
+            "{} already exist; run `wharf create` in an empty directory",
+            existing.join(", ")
+        );
     }
     let mut written = Vec::new();
     for (file, contents, executable) in FILES {
         let path = dir.join(file);
-        std::fs::write(&path, contents.replace("NAME", name)).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, contents.replace("NAME", name))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         if *executable {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
         }
@@ -45,7 +59,9 @@ pub fn create(dir: &Path, name: &str) -> Result<Vec<PathBuf>> {
 
 fn is_valid_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }
 
 #[cfg(test)]
@@ -62,7 +78,12 @@ mod tests {
         assert_eq!(manifest.parameters.len(), 1);
         assert_eq!(manifest.credentials.len(), 1);
         assert_eq!(manifest.outputs.len(), 1);
-        assert!(create(dir.path(), "hello").unwrap_err().to_string().contains("already exist"));
+        assert!(
+            create(dir.path(), "hello")
+                .unwrap_err()
+                .to_string()
+                .contains("already exist")
+        );
         assert!(create(dir.path(), "Bad Name").is_err());
     }
 }

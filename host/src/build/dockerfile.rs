@@ -49,7 +49,10 @@ fn mixin_block(mixins: &[MixinLines]) -> String {
     let mut block = Vec::new();
     for mixin in mixins {
         if mixin.lines.is_empty() {
-            block.push(format!("# {} mixin has no buildtime dependencies", mixin.name));
+            block.push(format!(
+                "# {} mixin has no buildtime dependencies",
+                mixin.name
+            ));
         } else {
             block.push(format!("# {} mixin", mixin.name));
             block.extend(mixin.lines.iter().cloned());
@@ -100,8 +103,14 @@ mod tests {
 
     fn exec_and_apt() -> Vec<MixinLines> {
         vec![
-            MixinLines { name: "exec".into(), lines: vec![] },
-            MixinLines { name: "apt".into(), lines: vec!["RUN apt-get install -y curl".into()] },
+            MixinLines {
+                name: "exec".into(),
+                lines: vec![],
+            },
+            MixinLines {
+                name: "apt".into(),
+                lines: vec!["RUN apt-get install -y curl".into()],
+            },
         ]
     }
 
@@ -109,7 +118,9 @@ mod tests {
     fn default_template_fills_tokens_and_ends_with_the_runtime() {
         let dockerfile = render(&default_template("debian:stable-slim"), &exec_and_apt());
         assert!(dockerfile.starts_with("FROM debian:stable-slim\n\nARG BUNDLE_DIR=/cnab/app\n"));
-        assert!(dockerfile.contains("# exec mixin has no buildtime dependencies\n# apt mixin\nRUN apt-get install -y curl"));
+        assert!(dockerfile.contains(
+            "# exec mixin has no buildtime dependencies\n# apt mixin\nRUN apt-get install -y curl"
+        ));
         assert!(!dockerfile.contains("PORTER_"));
         assert!(dockerfile.contains("USER 65532:0"));
         assert!(dockerfile.ends_with("CMD [\"/cnab/app/run\"]\n"));
@@ -122,7 +133,10 @@ mod tests {
         assert_eq!(lines[0], "FROM busybox");
         assert_eq!(lines[1], "ARG BUNDLE_DIR=/cnab/app");
         let run = lines.iter().position(|l| *l == "RUN echo hi").unwrap();
-        let apt = lines.iter().position(|l| *l == "RUN apt-get install -y curl").unwrap();
+        let apt = lines
+            .iter()
+            .position(|l| *l == "RUN apt-get install -y curl")
+            .unwrap();
         assert!(run < apt);
     }
 }

@@ -88,17 +88,30 @@ pub struct ExplainedDependency {
 }
 
 fn apply_to(actions: &[String]) -> String {
-    if actions.is_empty() { "All Actions".into() } else { actions.join(",") }
+    if actions.is_empty() {
+        "All Actions".into()
+    } else {
+        actions.join(",")
+    }
 }
 
 fn description(schema: &serde_json::Map<String, Value>) -> String {
-    schema.get("description").and_then(Value::as_str).unwrap_or_default().to_string()
+    schema
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Explains `manifest`; `missing_mixins` are the declared mixins this
 /// machine does not have.
 pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation {
-    let bundle = super::bundle_for(manifest, Default::default(), &Default::default(), &Default::default());
+    let bundle = super::bundle_for(
+        manifest,
+        Default::default(),
+        &Default::default(),
+        &Default::default(),
+    );
     Explanation {
         name: manifest.name.clone(),
         description: manifest.description.clone().unwrap_or_default(),

@@ -12,9 +12,11 @@ use futures_util::StreamExt;
 /// socket) and agrees on an API version. Nothing calls this until an image
 /// really has to be built, so an up-to-date build never touches Docker.
 pub async fn connect() -> Result<Docker> {
-    let host = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
-    let docker = Docker::connect_with_defaults()
-        .with_context(|| format!("cannot use the Docker daemon at {host}; set DOCKER_HOST to its socket"))?;
+    let host =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let docker = Docker::connect_with_defaults().with_context(|| {
+        format!("cannot use the Docker daemon at {host}; set DOCKER_HOST to its socket")
+    })?;
     docker.negotiate_version().await.with_context(|| {
         format!("cannot reach the Docker daemon at {host}; start it (for example `scripts/dockerd`) or set DOCKER_HOST")
     })
@@ -36,7 +38,11 @@ pub struct ImageBuild<'a> {
 
 /// Builds the image, streaming Docker's progress to `progress`, and
 /// returns its ID.
-pub async fn build_image(docker: &Docker, build: ImageBuild<'_>, progress: &mut dyn FnMut(&str)) -> Result<String> {
+pub async fn build_image(
+    docker: &Docker,
+    build: ImageBuild<'_>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<String> {
     let options = BuildImageOptionsBuilder::default()
         .dockerfile(build.dockerfile)
         .t(build.tag)
@@ -45,12 +51,19 @@ pub async fn build_image(docker: &Docker, build: ImageBuild<'_>, progress: &mut 
         .nocache(build.no_cache)
         .buildargs(build.build_args)
         .build();
-    let mut stream = docker.build_image(options, None, Some(bollard::body_full(build.context.into())));
+    let mut stream = docker.build_image(
+        options,
+        None,
+        Some(bollard::body_full(build.context.into())),
+    );
     let mut image_id = None;
     while let Some(item) = stream.next().await {
         let info = item.map_err(|e| anyhow!("Docker could not build the invocation image: {e}"))?;
         if let Some(detail) = info.error_detail.and_then(|d| d.message) {
-            bail!("Docker could not build the invocation image: {}", detail.trim());
+            bail!(
+                "Docker could not build the invocation image: {}",
+                detail.trim()
+            );
         }
         if let Some(text) = info.stream.as_deref().or(info.status.as_deref()) {
             progress(text);
@@ -66,7 +79,9 @@ pub async fn build_image(docker: &Docker, build: ImageBuild<'_>, progress: &mut 
                 .inspect_image(build.tag)
                 .await
                 .with_context(|| format!("Docker built no image called {}", build.tag))?;
-            inspect.id.context("Docker reported the image without an ID")
+            inspect
+                .id
+                .context("Docker reported the image without an ID")
         }
     }
 }

@@ -55,11 +55,27 @@ impl LintFinding {
         let place = if self.location.line == 0 {
             self.location.file.display().to_string()
         } else {
-            format!("{}:{}:{}", self.location.file.display(), self.location.line, self.location.column)
+            format!(
+                "{}:{}:{}",
+                self.location.file.display(),
+                self.location.line,
+                self.location.column
+            )
         };
-        let field = if self.location.field.is_empty() { String::new() } else { format!("{}: ", self.location.field) };
-        let url = self.url.as_deref().map(|u| format!(" (see {u})")).unwrap_or_default();
-        format!("{place}: {level} {}: {field}{}{url}", self.code, self.message)
+        let field = if self.location.field.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", self.location.field)
+        };
+        let url = self
+            .url
+            .as_deref()
+            .map(|u| format!(" (see {u})"))
+            .unwrap_or_default();
+        format!(
+            "{place}: {level} {}: {field}{}{url}",
+            self.code, self.message
+        )
     }
 }
 
@@ -75,7 +91,12 @@ pub async fn lint(path: &Path, host: &MixinHost, catalog: &Catalog) -> Vec<LintF
         source: "manifest".into(),
         title: "porter.yaml".into(),
         message: d.message.clone(),
-        location: FindingLocation { file: path.to_path_buf(), line: d.line, column: d.column, field: d.field.clone() },
+        location: FindingLocation {
+            file: path.to_path_buf(),
+            line: d.line,
+            column: d.column,
+            field: d.field.clone(),
+        },
         url: None,
     };
     let (manifest, warnings) = match manifest::load(path) {
@@ -87,11 +108,24 @@ pub async fn lint(path: &Path, host: &MixinHost, catalog: &Catalog) -> Vec<LintF
     findings
 }
 
-async fn mixin_findings(path: &Path, manifest: &Manifest, host: &MixinHost, catalog: &Catalog) -> Vec<LintFinding> {
-    let bundle_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+async fn mixin_findings(
+    path: &Path,
+    manifest: &Manifest,
+    host: &MixinHost,
+    catalog: &Catalog,
+) -> Vec<LintFinding> {
+    let bundle_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut findings = Vec::new();
     for declared in &manifest.mixins {
-        let at = |line, column, field: String| FindingLocation { file: path.to_path_buf(), line, column, field };
+        let at = |line, column, field: String| FindingLocation {
+            file: path.to_path_buf(),
+            line,
+            column,
+            field,
+        };
         let mixin = match catalog.load(host, &declared.name).await {
             Ok(mixin) => mixin,
             Err(e) => {
@@ -112,7 +146,9 @@ async fn mixin_findings(path: &Path, manifest: &Manifest, host: &MixinHost, cata
             Ok(results) => {
                 for f in results {
                     let (line, column, field) = match &f.location {
-                        Some(l) => step_position(manifest, &declared.name, &l.action, l.step_number),
+                        Some(l) => {
+                            step_position(manifest, &declared.name, &l.action, l.step_number)
+                        }
                         None => (declared.span.line, declared.span.column, "mixins".into()),
                     };
                     findings.push(LintFinding {
@@ -141,7 +177,12 @@ async fn mixin_findings(path: &Path, manifest: &Manifest, host: &MixinHost, cata
 }
 
 /// The position of the `number`th (from 1) step of `mixin` in `action`.
-fn step_position(manifest: &Manifest, mixin: &str, action: &str, number: u32) -> (usize, usize, String) {
+fn step_position(
+    manifest: &Manifest,
+    mixin: &str,
+    action: &str,
+    number: u32,
+) -> (usize, usize, String) {
     let steps = manifest.steps(action).unwrap_or_default();
     steps
         .iter()

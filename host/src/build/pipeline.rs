@@ -11,9 +11,9 @@ use super::bundle_json::{Stamp, StampedMixin, bundle_for};
 use super::context::{context_files, tar_context};
 use super::dockerfile::{DEFAULT_BASE_IMAGE, MixinLines, default_template, render};
 use super::image::{ImageBuild, build_image, connect};
+use super::runtime_binary;
 use super::stage::{StagedMixin, Staging, stage, write_atomically};
 use super::stamp::{BuildStamp, InputDigest, read_stamp, write_stamp};
-use super::runtime_binary;
 use crate::cnab::InvocationImage;
 use crate::manifest::{self, Manifest, upper_snake};
 use crate::mixin::{ActionSteps, BuildInput, Catalog, MixinHost, ResolvedMixin};
@@ -59,7 +59,11 @@ pub fn mixin_input(manifest: &Manifest, mixin: &str) -> BuildInput {
             .into_iter()
             .map(|(action, steps)| ActionSteps {
                 action: action.to_string(),
-                steps: steps.iter().filter(|s| s.mixin == mixin).map(|s| s.body_json()).collect(),
+                steps: steps
+                    .iter()
+                    .filter(|s| s.mixin == mixin)
+                    .map(|s| s.body_json())
+                    .collect(),
             })
             .filter(|a| !a.steps.is_empty())
             .collect(),
@@ -67,11 +71,20 @@ pub fn mixin_input(manifest: &Manifest, mixin: &str) -> BuildInput {
 }
 
 /// Builds the bundle whose manifest `options.manifest` names.
-pub async fn build(options: &BuildOptions, host: &MixinHost, catalog: &Catalog, progress: &mut dyn FnMut(&str)) -> Result<BuildResult> {
+pub async fn build(
+    options: &BuildOptions,
+    host: &MixinHost,
+    catalog: &Catalog,
+    progress: &mut dyn FnMut(&str),
+) -> Result<BuildResult> {
     let manifest_path = &options.manifest;
-    let bundle_dir = manifest_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-    let manifest_text =
-        std::fs::read_to_string(manifest_path).with_context(|| format!("cannot read {}", manifest_path.display()))?;
+    let bundle_dir = manifest_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let manifest_text = std::fs::read_to_string(manifest_path)
+        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
     let (manifest, warnings) = manifest::parse(&manifest_text, manifest_path)?;
     for warning in &warnings {
         progress(&format!("{}\n", warning.display_in(manifest_path)));
@@ -88,7 +101,11 @@ pub async fn build(options: &BuildOptions, host: &MixinHost, catalog: &Catalog, 
         Some(file) => {
             let path = bundle_dir.join(file);
             std::fs::read_to_string(&path).with_context(|| {
-                format!("cannot read the Dockerfile template {} named by `dockerfile` in {}", path.display(), manifest_path.display())
+                format!(
+                    "cannot read the Dockerfile template {} named by `dockerfile` in {}",
+                    path.display(),
+                    manifest_path.display()
+                )
             })?
         }
         None => default_template(options.base_image.as_deref().unwrap_or(DEFAULT_BASE_IMAGE)),
@@ -105,7 +122,12 @@ pub async fn build(options: &BuildOptions, host: &MixinHost, catalog: &Catalog, 
     for (k, v) in &options.build_args {
         digest.add("build-arg", format!("{k}={v}").as_bytes());
     }
-    digest.add("custom", Value::Object(custom_overrides.clone()).to_string().as_bytes());
+    digest.add(
+        "custom",
+        Value::Object(custom_overrides.clone())
+            .to_string()
+            .as_bytes(),
+    );
     for rel in files.iter().filter(|f| !f.starts_with(".cnab")) {
         digest.add_file(&bundle_dir, rel)?;
     }
@@ -127,19 +149,35 @@ pub async fn build(options: &BuildOptions, host: &MixinHost, catalog: &Catalog, 
     for mixin in &mixins {
         let name = &mixin.mixin.metadata().name;
         let input = mixin_input(&manifest, name);
-        let mixin_lines = mixin.mixin.build(&input, Some(&bundle_dir)).await.with_context(|| format!("the {name} mixin could not generate its Dockerfile lines"))?;
-        lines.push(MixinLines { name: name.clone(), lines: mixin_lines });
+        let mixin_lines = mixin
+            .mixin
+            .build(&input, Some(&bundle_dir))
+            .await
+            .with_context(|| format!("the {name} mixin could not generate its Dockerfile lines"))?;
+        lines.push(MixinLines {
+            name: name.clone(),
+            lines: mixin_lines,
+        });
     }
     let dockerfile = render(&template, &lines);
     let image = format!("{}:wharf-{}", repository(&manifest), &inputs[..16]);
     let stamp = Stamp {
-        manifest_digest: format!("sha256:{}", hex::encode(Sha256::digest(manifest_text.as_bytes()))),
+        manifest_digest: format!(
+            "sha256:{}",
+            hex::encode(Sha256::digest(manifest_text.as_bytes()))
+        ),
         manifest: manifest_text.clone(),
         mixins: mixins
             .iter()
             .map(|m| {
                 let meta = m.mixin.metadata();
-                (meta.name.clone(), StampedMixin { version: meta.version.clone(), digest: format!("sha256:{}", m.mixin.digest()) })
+                (
+                    meta.name.clone(),
+                    StampedMixin {
+                        version: meta.version.clone(),
+                        digest: format!("sha256:{}", m.mixin.digest()),
+                    },
+                )
             })
             .collect(),
     };
@@ -149,7 +187,12 @@ pub async fn build(options: &BuildOptions, host: &MixinHost, catalog: &Catalog, 
         content_digest,
         ..InvocationImage::default()
     };
-    let staged_bundle = bundle_for(&manifest, invocation(String::new()), &stamp, &custom_overrides);
+    let staged_bundle = bundle_for(
+        &manifest,
+        invocation(String::new()),
+        &stamp,
+        &custom_overrides,
+    );
     let mut staged_mixins = Vec::new();
     for mixin in &mixins {
         let meta = mixin.mixin.metadata();
@@ -195,15 +238,36 @@ pub async fn build(options: &BuildOptions, host: &MixinHost, catalog: &Catalog, 
     )
     .await?;
 
-    let final_bundle = bundle_for(&manifest, invocation(image_id.clone()), &stamp, &custom_overrides);
+    let final_bundle = bundle_for(
+        &manifest,
+        invocation(image_id.clone()),
+        &stamp,
+        &custom_overrides,
+    );
     let bundle_json = bundle_dir.join(".cnab/bundle.json");
     write_atomically(&bundle_json, &final_bundle.to_canonical_json()?)?;
-    write_stamp(&bundle_dir, &BuildStamp { inputs, image: image.clone(), image_id: image_id.clone() })?;
-    Ok(BuildResult { image, image_id, bundle_json, up_to_date: false })
+    write_stamp(
+        &bundle_dir,
+        &BuildStamp {
+            inputs,
+            image: image.clone(),
+            image_id: image_id.clone(),
+        },
+    )?;
+    Ok(BuildResult {
+        image,
+        image_id,
+        bundle_json,
+        up_to_date: false,
+    })
 }
 
 /// Loads every declared mixin, reporting all missing ones at once.
-async fn resolve_mixins(manifest: &Manifest, host: &MixinHost, catalog: &Catalog) -> Result<Vec<ResolvedMixin>> {
+async fn resolve_mixins(
+    manifest: &Manifest,
+    host: &MixinHost,
+    catalog: &Catalog,
+) -> Result<Vec<ResolvedMixin>> {
     let mut resolved = Vec::new();
     let mut missing = Vec::new();
     for declared in &manifest.mixins {
@@ -211,7 +275,9 @@ async fn resolve_mixins(manifest: &Manifest, host: &MixinHost, catalog: &Catalog
             Ok(mixin) => {
                 if let Some(constraint) = &declared.constraint
                     && let Ok(req) = semver::VersionReq::parse(constraint)
-                    && let Ok(version) = semver::Version::parse(mixin.mixin.metadata().version.trim_start_matches('v'))
+                    && let Ok(version) = semver::Version::parse(
+                        mixin.mixin.metadata().version.trim_start_matches('v'),
+                    )
                     && !req.matches(&version)
                 {
                     bail!(
@@ -257,13 +323,20 @@ fn custom_overrides(manifest: &Manifest, pairs: &[(String, String)]) -> Result<M
         }
         let mut map = &mut custom;
         for key in &keys[..keys.len() - 1] {
-            let entry = map.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new()));
+            let entry = map
+                .entry(key.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
             if !entry.is_object() {
                 *entry = Value::Object(Map::new());
             }
-            map = entry.as_object_mut().context("a custom value was just made an object")?;
+            map = entry
+                .as_object_mut()
+                .context("a custom value was just made an object")?;
         }
-        map.insert(keys[keys.len() - 1].to_string(), Value::String(value.clone()));
+        map.insert(
+            keys[keys.len() - 1].to_string(),
+            Value::String(value.clone()),
+        );
     }
     // Only the overridden top-level keys go into the override map.
     Ok(custom

@@ -31,7 +31,8 @@ pub fn locate() -> Result<PathBuf> {
 
 /// Reads the runtime and checks that it is a static x86-64 Linux executable.
 pub fn read_static(path: &Path) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read the Wharf runtime at {}", path.display()))?;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the Wharf runtime at {}", path.display()))?;
     match elf_kind(&bytes) {
         Some(ElfKind::Static) => Ok(bytes),
         Some(ElfKind::Dynamic) => bail!(
@@ -54,9 +55,22 @@ enum ElfKind {
 fn elf_kind(bytes: &[u8]) -> Option<ElfKind> {
     const PT_INTERP: u32 = 3;
     const EM_X86_64: u16 = 62;
-    let u16_at = |o: usize| bytes.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
-    let u32_at = |o: usize| bytes.get(o..o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let u64_at = |o: usize| bytes.get(o..o + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+    let u16_at = |o: usize| {
+        bytes
+            .get(o..o + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    };
+    let u32_at = |o: usize| {
+        bytes
+            .get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let u64_at = |o: usize| {
+        bytes
+            .get(o..o + 8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
     if bytes.get(..5)? != b"\x7fELF\x02" || u16_at(18)? != EM_X86_64 {
         return None;
     }

@@ -53,14 +53,17 @@ pub fn stage(bundle_dir: &Path, staging: &Staging<'_>) -> Result<()> {
     for old in ["app", "state", "home", "bundle.json", "Dockerfile"] {
         let path = cnab.join(old);
         if path.is_dir() {
-            std::fs::remove_dir_all(&path).with_context(|| format!("cannot clear {}", path.display()))?;
+            std::fs::remove_dir_all(&path)
+                .with_context(|| format!("cannot clear {}", path.display()))?;
         } else if path.exists() {
-            std::fs::remove_file(&path).with_context(|| format!("cannot clear {}", path.display()))?;
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot clear {}", path.display()))?;
         }
     }
     for dir in ["app/mixins", "app/outputs", "state", "home"] {
         let path = cnab.join(dir);
-        std::fs::create_dir_all(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
     }
     let run = cnab.join("app/run");
     write_atomically(&run, staging.runtime)?;
@@ -70,7 +73,10 @@ pub fn stage(bundle_dir: &Path, staging: &Staging<'_>) -> Result<()> {
     for (mixin, bytes) in &staging.mixins {
         write_atomically(&cnab.join("app/mixins").join(&mixin.file), bytes)?;
     }
-    write_atomically(&cnab.join("app/mixins/index.json"), &serde_json::to_vec_pretty(&index)?)?;
+    write_atomically(
+        &cnab.join("app/mixins/index.json"),
+        &serde_json::to_vec_pretty(&index)?,
+    )?;
     write_atomically(&cnab.join("Dockerfile"), staging.dockerfile.as_bytes())?;
     write_atomically(&cnab.join("bundle.json"), staging.bundle_json)?;
     Ok(())
@@ -80,11 +86,16 @@ pub fn stage(bundle_dir: &Path, staging: &Staging<'_>) -> Result<()> {
 /// crash) never sees half of it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let dir = path.parent().context("a file to write has a parent directory")?;
+    let dir = path
+        .parent()
+        .context("a file to write has a parent directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -30,11 +30,13 @@ impl InputDigest {
     pub fn add_file(&mut self, root: &Path, rel: &Path) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         let path = root.join(rel);
-        let meta = std::fs::symlink_metadata(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let meta = std::fs::symlink_metadata(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         self.add("path", rel.as_os_str().as_encoded_bytes());
         self.add("mode", &meta.permissions().mode().to_le_bytes());
         if meta.is_file() {
-            let mut file = std::fs::File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let mut file = std::fs::File::open(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let mut hasher = Sha256::new();
             let mut buf = vec![0u8; 64 * 1024];
             loop {
@@ -46,7 +48,10 @@ impl InputDigest {
             }
             self.add("contents", &hasher.finalize());
         } else if meta.is_symlink() {
-            self.add("link", std::fs::read_link(&path)?.as_os_str().as_encoded_bytes());
+            self.add(
+                "link",
+                std::fs::read_link(&path)?.as_os_str().as_encoded_bytes(),
+            );
         }
         Ok(())
     }

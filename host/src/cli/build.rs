@@ -73,7 +73,10 @@ pub async fn build(args: BuildArgs) -> Result<ExitCode> {
             eprintln!("{}", finding.display());
         }
         if lint::has_errors(&findings) {
-            bail!("lint found errors in {}; fix them, or build anyway with --no-lint", path.display());
+            bail!(
+                "lint found errors in {}; fix them, or build anyway with --no-lint",
+                path.display()
+            );
         }
     }
     let options = BuildOptions {
@@ -84,9 +87,14 @@ pub async fn build(args: BuildArgs) -> Result<ExitCode> {
         base_image: args.base_image,
         runtime: None,
     };
-    let result = wharf::build::build(&options, &host, &catalog, &mut |line| eprint!("{line}")).await?;
+    let result =
+        wharf::build::build(&options, &host, &catalog, &mut |line| eprint!("{line}")).await?;
     if result.up_to_date {
-        println!("The bundle is up to date: {} ({})", result.image, result.bundle_json.display());
+        println!(
+            "The bundle is up to date: {} ({})",
+            result.image,
+            result.bundle_json.display()
+        );
     } else {
         println!("Built {} ({})", result.image, result.image_id);
         println!("Wrote {}", result.bundle_json.display());
@@ -115,7 +123,11 @@ pub async fn lint(args: LintArgs) -> Result<ExitCode> {
             println!("{}", finding.display());
         }
     }
-    Ok(if lint::has_errors(&findings) { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if lint::has_errors(&findings) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[derive(Debug, clap::Args)]
@@ -144,9 +156,15 @@ pub fn create(args: CreateArgs) -> Result<ExitCode> {
 }
 
 fn dir_name(dir: &Path) -> Result<String> {
-    let name = std::fs::canonicalize(dir)?.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = std::fs::canonicalize(dir)?
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     if name.is_empty() {
-        bail!("cannot name the bundle after {}; give a name: `wharf create NAME`", dir.display());
+        bail!(
+            "cannot name the bundle after {}; give a name: `wharf create NAME`",
+            dir.display()
+        );
     }
     Ok(name)
 }
@@ -195,7 +213,18 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
         !empty
     };
     if section("Credentials", explained.credentials.is_empty()) {
-        let rows: Vec<Vec<String>> = explained.credentials.iter().map(|c| vec![c.name.clone(), c.description.clone(), c.required.to_string(), c.apply_to.clone()]).collect();
+        let rows: Vec<Vec<String>> = explained
+            .credentials
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone(),
+                    c.description.clone(),
+                    c.required.to_string(),
+                    c.apply_to.clone(),
+                ]
+            })
+            .collect();
         print_table(&["Name", "Description", "Required", "Applies To"], &rows)?;
     }
     if section("Parameters", explained.parameters.is_empty()) {
@@ -208,32 +237,88 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
                     (Some(v), false) => v.as_str().map_or_else(|| v.to_string(), str::to_string),
                     (None, _) => String::new(),
                 };
-                vec![p.name.clone(), p.description.clone(), p.type_name.clone(), default, p.required.to_string(), p.apply_to.clone()]
+                vec![
+                    p.name.clone(),
+                    p.description.clone(),
+                    p.type_name.clone(),
+                    default,
+                    p.required.to_string(),
+                    p.apply_to.clone(),
+                ]
             })
             .collect();
-        print_table(&["Name", "Description", "Type", "Default", "Required", "Applies To"], &rows)?;
+        print_table(
+            &[
+                "Name",
+                "Description",
+                "Type",
+                "Default",
+                "Required",
+                "Applies To",
+            ],
+            &rows,
+        )?;
     }
     if section("Outputs", explained.outputs.is_empty()) {
-        let rows: Vec<Vec<String>> = explained.outputs.iter().map(|o| vec![o.name.clone(), o.description.clone(), o.type_name.clone(), o.apply_to.clone()]).collect();
+        let rows: Vec<Vec<String>> = explained
+            .outputs
+            .iter()
+            .map(|o| {
+                vec![
+                    o.name.clone(),
+                    o.description.clone(),
+                    o.type_name.clone(),
+                    o.apply_to.clone(),
+                ]
+            })
+            .collect();
         print_table(&["Name", "Description", "Type", "Applies To"], &rows)?;
     }
     if section("Actions", explained.custom_actions.is_empty()) {
-        let rows: Vec<Vec<String>> = explained.custom_actions.iter().map(|a| vec![a.name.clone(), a.description.clone(), a.modifies.to_string(), a.stateless.to_string()]).collect();
-        print_table(&["Name", "Description", "Modifies Installation", "Stateless"], &rows)?;
+        let rows: Vec<Vec<String>> = explained
+            .custom_actions
+            .iter()
+            .map(|a| {
+                vec![
+                    a.name.clone(),
+                    a.description.clone(),
+                    a.modifies.to_string(),
+                    a.stateless.to_string(),
+                ]
+            })
+            .collect();
+        print_table(
+            &["Name", "Description", "Modifies Installation", "Stateless"],
+            &rows,
+        )?;
     }
     if !explained.dependencies.is_empty() {
         println!("\nDependencies:");
-        let rows: Vec<Vec<String>> = explained.dependencies.iter().map(|d| vec![d.alias.clone(), d.reference.clone()]).collect();
+        let rows: Vec<Vec<String>> = explained
+            .dependencies
+            .iter()
+            .map(|d| vec![d.alias.clone(), d.reference.clone()])
+            .collect();
         print_table(&["Alias", "Reference"], &rows)?;
     }
-    println!("\nThis bundle uses the following tools: {}.", explained.mixins.join(", "));
+    println!(
+        "\nThis bundle uses the following tools: {}.",
+        explained.mixins.join(", ")
+    );
     if !explained.missing_mixins.is_empty() {
-        println!("Not installed here: {}; install them before `wharf build`.", explained.missing_mixins.join(", "));
+        println!(
+            "Not installed here: {}; install them before `wharf build`.",
+            explained.missing_mixins.join(", ")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn missing_mixins(manifest: &manifest::Manifest, host: &wharf::mixin::MixinHost, catalog: &Catalog) -> Vec<String> {
+async fn missing_mixins(
+    manifest: &manifest::Manifest,
+    host: &wharf::mixin::MixinHost,
+    catalog: &Catalog,
+) -> Vec<String> {
     let mut missing = Vec::new();
     for m in &manifest.mixins {
         if catalog.load(host, &m.name).await.is_err() {

@@ -84,8 +84,15 @@ fn yaml_scalar(value: &serde_json::Value) -> String {
                 && !s.contains(" #")
                 && !s.contains('\n')
                 && s.parse::<f64>().is_err()
-                && !matches!(s.as_str(), "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off");
-            if plain { s.clone() } else { serde_json::to_string(s).unwrap_or_default() }
+                && !matches!(
+                    s.as_str(),
+                    "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off"
+                );
+            if plain {
+                s.clone()
+            } else {
+                serde_json::to_string(s).unwrap_or_default()
+            }
         }
         other => other.to_string(),
     }
@@ -99,7 +106,10 @@ fn yaml_block(value: &serde_json::Value, indent: usize, out: &mut String) {
         Value::Array(items) if items.is_empty() => out.push_str("[]\n"),
         Value::Object(map) => {
             for (key, v) in map {
-                out.push_str(&format!("{pad}{}:", yaml_scalar(&Value::String(key.clone()))));
+                out.push_str(&format!(
+                    "{pad}{}:",
+                    yaml_scalar(&Value::String(key.clone()))
+                ));
                 yaml_value(v, indent, out);
             }
         }

@@ -72,7 +72,13 @@ impl Diagnostics {
         self.push(Severity::Warning, span, field, message);
     }
 
-    fn push(&mut self, severity: Severity, span: Span, field: impl Into<String>, message: impl Into<String>) {
+    fn push(
+        &mut self,
+        severity: Severity,
+        span: Span,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.items.push(Diagnostic {
             severity,
             field: field.into(),
@@ -106,7 +112,9 @@ pub struct ManifestError {
 impl ManifestError {
     /// The errors only.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
     }
 }
 
@@ -128,11 +136,19 @@ impl fmt::Display for ManifestError {
 
 /// The closest of `candidates` to `word`, if it is close enough to be a
 /// likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (c, strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase())))
+        .map(|c| {
+            (
+                c,
+                strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()),
+            )
+        })
         .filter(|(c, distance)| *distance <= 2.max(c.len() / 4) && *distance < c.len())
         .min_by_key(|(_, distance)| *distance)
         .map(|(c, _)| c)

@@ -84,7 +84,11 @@ impl Manifest {
             ("upgrade", &self.upgrade),
             ("uninstall", &self.uninstall),
         ];
-        actions.extend(self.custom_actions.iter().map(|(name, steps)| (name.as_str(), steps.as_slice())));
+        actions.extend(
+            self.custom_actions
+                .iter()
+                .map(|(name, steps)| (name.as_str(), steps.as_slice())),
+        );
         actions
     }
 
@@ -105,7 +109,9 @@ impl Manifest {
 
     /// Whether the bundle requires the docker extension.
     pub fn requires_docker(&self) -> bool {
-        self.required.iter().any(|r| r.name == "docker" || r.name == DOCKER_EXTENSION)
+        self.required
+            .iter()
+            .any(|r| r.name == "docker" || r.name == DOCKER_EXTENSION)
     }
 
     /// The default reference: registry/name:v<version>, or `reference`.
@@ -260,7 +266,13 @@ impl ParameterDefinition {
 /// `my-param.name` → `MY_PARAM_NAME`.
 pub fn upper_snake(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -303,7 +315,10 @@ pub struct OutputDefinition {
 impl OutputDefinition {
     /// The declared type, or `string`.
     pub fn type_name(&self) -> &str {
-        self.schema.get("type").and_then(Value::as_str).unwrap_or("string")
+        self.schema
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("string")
     }
 }
 

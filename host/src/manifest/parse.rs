@@ -6,7 +6,10 @@ use indexmap::IndexMap;
 
 use super::definitions::{credentials, dependencies, files, images, outputs, parameters, state};
 use super::diagnostics::{Diagnostics, ManifestError, did_you_mean, suggestion};
-use super::model::{CustomActionDefinition, Maintainer, Manifest, MixinDeclaration, RequiredExtension, Step, TemplateSyntax};
+use super::model::{
+    CustomActionDefinition, Maintainer, Manifest, MixinDeclaration, RequiredExtension, Step,
+    TemplateSyntax,
+};
 use super::reader::{Fields, Reader, index, join};
 use super::yaml::{self, Node, Span};
 
@@ -39,12 +42,19 @@ pub const TOP_LEVEL_FIELDS: &[&str] = &[
 ];
 
 /// The schema versions Wharf reads.
-pub const SCHEMA_VERSIONS: &[&str] = &["1.0.0-alpha.1", "1.0.0", "1.0.1", "1.1.0", "1.2.0", "1.3.0"];
+pub const SCHEMA_VERSIONS: &[&str] =
+    &["1.0.0-alpha.1", "1.0.0", "1.0.1", "1.1.0", "1.2.0", "1.3.0"];
 
 /// Fields Porter v1 removed, with what replaced them.
 const REMOVED_FIELDS: &[(&str, &str)] = &[
-    ("tag", "Porter v1 removed `tag`; use `registry` (the tag defaults to v<version>) or `reference`"),
-    ("invocationImage", "Porter v1 removed `invocationImage`; use `registry` or `reference`"),
+    (
+        "tag",
+        "Porter v1 removed `tag`; use `registry` (the tag defaults to v<version>) or `reference`",
+    ),
+    (
+        "invocationImage",
+        "Porter v1 removed `invocationImage`; use `registry` or `reference`",
+    ),
 ];
 
 /// Parses porter.yaml text. `file` names it in diagnostics. Warnings alone
@@ -66,7 +76,11 @@ pub fn parse(text: &str, file: &Path) -> Result<(Manifest, Vec<super::Diagnostic
         diags.error(issue.span, "", issue.message);
     }
     let Some(root) = root else {
-        diags.error(Span { line: 1, column: 1 }, "", "the manifest is empty; run `wharf create` for a starting point");
+        diags.error(
+            Span { line: 1, column: 1 },
+            "",
+            "the manifest is empty; run `wharf create` for a starting point",
+        );
         return Err(fail(diags));
     };
     let manifest = read_manifest(&root, &mut diags);
@@ -93,7 +107,11 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
     if let Some(t) = &schema_type
         && !t.eq_ignore_ascii_case("bundle")
     {
-        r.diags.error(at("schemaType"), "schemaType", format!("must be `Bundle`, not `{t}`"));
+        r.diags.error(
+            at("schemaType"),
+            "schemaType",
+            format!("must be `Bundle`, not `{t}`"),
+        );
     }
     let schema_version = r.opt_string(&top, "schemaVersion", "");
     let template_syntax = match schema_version.as_deref() {
@@ -103,7 +121,10 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
                 r.diags.error(
                     at("schemaVersion"),
                     "schemaVersion",
-                    format!("`{v}` is not a schema version Wharf reads; use one of {}", SCHEMA_VERSIONS.join(", ")),
+                    format!(
+                        "`{v}` is not a schema version Wharf reads; use one of {}",
+                        SCHEMA_VERSIONS.join(", ")
+                    ),
                 );
             }
             TemplateSyntax::Dollar
@@ -130,18 +151,27 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
     let mut upgrade = Vec::new();
     let mut uninstall = Vec::new();
     for (key, value) in entries {
-        let Some(action) = key.scalar_text() else { continue };
+        let Some(action) = key.scalar_text() else {
+            continue;
+        };
         match action {
             "install" => install = read_steps(&mut r, value, action, &declared),
             "upgrade" => upgrade = read_steps(&mut r, value, action, &declared),
             "uninstall" => uninstall = read_steps(&mut r, value, action, &declared),
             known if TOP_LEVEL_FIELDS.contains(&known) => {}
             removed if REMOVED_FIELDS.iter().any(|(f, _)| *f == removed) => {
-                let why = REMOVED_FIELDS.iter().find(|(f, _)| *f == removed).map(|(_, w)| *w).unwrap_or_default();
+                let why = REMOVED_FIELDS
+                    .iter()
+                    .find(|(f, _)| *f == removed)
+                    .map(|(_, w)| *w)
+                    .unwrap_or_default();
                 r.diags.error(key.span, removed, why);
             }
             other => {
-                if value.items().is_some() && (looks_like_steps(value, &declared) || did_you_mean(other, TOP_LEVEL_FIELDS.iter().copied()).is_none()) {
+                if value.items().is_some()
+                    && (looks_like_steps(value, &declared)
+                        || did_you_mean(other, TOP_LEVEL_FIELDS.iter().copied()).is_none())
+                {
                     let steps = read_steps(&mut r, value, other, &declared);
                     custom_actions.insert(other.to_string(), steps);
                 } else {
@@ -158,16 +188,40 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
         }
     }
     if !top.has("install") {
-        r.missing(root.span, "", "install", "; every bundle needs an install action with at least one step");
+        r.missing(
+            root.span,
+            "",
+            "install",
+            "; every bundle needs an install action with at least one step",
+        );
     }
 
-    let custom_action_definitions = read_custom_action_definitions(&mut r, top.get("customActions"));
-    let parameters = top.get("parameters").map(|n| parameters(&mut r, n)).unwrap_or_default();
-    let credentials = top.get("credentials").map(|n| credentials(&mut r, n)).unwrap_or_default();
-    let outputs = top.get("outputs").map(|n| outputs(&mut r, n)).unwrap_or_default();
-    let state = top.get("state").map(|n| state(&mut r, n)).unwrap_or_default();
-    let images = top.get("images").map(|n| images(&mut r, n)).unwrap_or_default();
-    let files = top.get("files").map(|n| files(&mut r, n)).unwrap_or_default();
+    let custom_action_definitions =
+        read_custom_action_definitions(&mut r, top.get("customActions"));
+    let parameters = top
+        .get("parameters")
+        .map(|n| parameters(&mut r, n))
+        .unwrap_or_default();
+    let credentials = top
+        .get("credentials")
+        .map(|n| credentials(&mut r, n))
+        .unwrap_or_default();
+    let outputs = top
+        .get("outputs")
+        .map(|n| outputs(&mut r, n))
+        .unwrap_or_default();
+    let state = top
+        .get("state")
+        .map(|n| state(&mut r, n))
+        .unwrap_or_default();
+    let images = top
+        .get("images")
+        .map(|n| images(&mut r, n))
+        .unwrap_or_default();
+    let files = top
+        .get("files")
+        .map(|n| files(&mut r, n))
+        .unwrap_or_default();
     let dependencies = top.get("dependencies").map(|n| dependencies(&mut r, n));
 
     let manifest = Manifest {
@@ -181,7 +235,10 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
         registry: r.opt_string(&top, "registry", ""),
         reference: r.opt_string(&top, "reference", ""),
         dockerfile: r.opt_string(&top, "dockerfile", ""),
-        custom: top.get("custom").map(|n| r.json_map(n, "custom")).unwrap_or_default(),
+        custom: top
+            .get("custom")
+            .map(|n| r.json_map(n, "custom"))
+            .unwrap_or_default(),
         required: read_required(&mut r, top.get("required")),
         mixins,
         install,
@@ -208,15 +265,25 @@ fn is_valid_bundle_name(name: &str) -> bool {
     name.split('/').all(|part| {
         part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
             && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && part
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+            && part.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            })
     })
 }
 
-fn read_version(r: &mut Reader<'_>, top: &Fields<'_>, span: Span, root: Span) -> Option<semver::Version> {
+fn read_version(
+    r: &mut Reader<'_>,
+    top: &Fields<'_>,
+    span: Span,
+    root: Span,
+) -> Option<semver::Version> {
     let Some(text) = r.opt_string(top, "version", "") else {
-        r.missing(root, "", "version", "; give the bundle a semantic version, for example `version: 0.1.0`");
+        r.missing(
+            root,
+            "",
+            "version",
+            "; give the bundle a semantic version, for example `version: 0.1.0`",
+        );
         return None;
     };
     let trimmed = text.strip_prefix('v').unwrap_or(&text);
@@ -234,7 +301,9 @@ fn read_version(r: &mut Reader<'_>, top: &Fields<'_>, span: Span, root: Span) ->
 }
 
 fn read_maintainers(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<Maintainer> {
-    let Some(items) = node.and_then(|n| r.list(n, "maintainers")) else { return Vec::new() };
+    let Some(items) = node.and_then(|n| r.list(n, "maintainers")) else {
+        return Vec::new();
+    };
     let mut maintainers = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = index("maintainers", i);
@@ -250,12 +319,17 @@ fn read_maintainers(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<Maintainer> 
 }
 
 fn read_required(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<RequiredExtension> {
-    let Some(items) = node.and_then(|n| r.list(n, "required")) else { return Vec::new() };
+    let Some(items) = node.and_then(|n| r.list(n, "required")) else {
+        return Vec::new();
+    };
     let mut required = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = index("required", i);
         if let Some(name) = item.scalar_text() {
-            required.push(RequiredExtension { name: name.to_string(), config: None });
+            required.push(RequiredExtension {
+                name: name.to_string(),
+                config: None,
+            });
         } else if let Some([(key, value)]) = item.entries() {
             let name = r.string(key, &path).unwrap_or_default();
             required.push(RequiredExtension {
@@ -263,27 +337,40 @@ fn read_required(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<RequiredExtensi
                 config: (!value.is_null()).then(|| value.to_json()),
             });
         } else {
-            r.expected(item, &path, "an extension name, or a map of one name to its configuration");
+            r.expected(
+                item,
+                &path,
+                "an extension name, or a map of one name to its configuration",
+            );
         }
     }
     required
 }
 
 fn read_mixins(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<MixinDeclaration> {
-    let Some(items) = node.and_then(|n| r.list(n, "mixins")) else { return Vec::new() };
+    let Some(items) = node.and_then(|n| r.list(n, "mixins")) else {
+        return Vec::new();
+    };
     let mut mixins: Vec<MixinDeclaration> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = index("mixins", i);
         let (spec, config) = if item.is_null() {
-            r.diags.warning(item.span, &path, "an empty entry in mixins is ignored");
+            r.diags
+                .warning(item.span, &path, "an empty entry in mixins is ignored");
             continue;
         } else if let Some(text) = item.scalar_text() {
             (text.to_string(), None)
         } else if let Some([(key, value)]) = item.entries() {
-            let Some(spec) = r.string(key, &path) else { continue };
+            let Some(spec) = r.string(key, &path) else {
+                continue;
+            };
             (spec, (!value.is_null()).then(|| value.to_json()))
         } else {
-            r.expected(item, &path, "a mixin name (`exec`, `helm3@1.0.0`) or a map of one name to its config");
+            r.expected(
+                item,
+                &path,
+                "a mixin name (`exec`, `helm3@1.0.0`) or a map of one name to its config",
+            );
             continue;
         };
         let (name, constraint) = match spec.split_once('@') {
@@ -291,18 +378,30 @@ fn read_mixins(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<MixinDeclaration>
             None => (spec.clone(), None),
         };
         if name.is_empty() || constraint.as_deref() == Some("") {
-            r.diags.error(item.span, &path, format!("`{spec}` is not a mixin name; use NAME or NAME@VERSION"));
+            r.diags.error(
+                item.span,
+                &path,
+                format!("`{spec}` is not a mixin name; use NAME or NAME@VERSION"),
+            );
             continue;
         }
         if let Some(first) = mixins.iter().find(|m| m.name == name) {
             r.diags.error(
                 item.span,
                 &path,
-                format!("the {name} mixin is declared twice; the first is at line {}", first.span.line),
+                format!(
+                    "the {name} mixin is declared twice; the first is at line {}",
+                    first.span.line
+                ),
             );
             continue;
         }
-        mixins.push(MixinDeclaration { name, constraint, config, span: item.span });
+        mixins.push(MixinDeclaration {
+            name,
+            constraint,
+            config,
+            span: item.span,
+        });
     }
     mixins
 }
@@ -321,29 +420,45 @@ fn read_steps(r: &mut Reader<'_>, node: &Node, action: &str, declared: &[&str]) 
     if node.is_null() {
         return Vec::new();
     }
-    let Some(items) = r.list(node, action) else { return Vec::new() };
+    let Some(items) = r.list(node, action) else {
+        return Vec::new();
+    };
     let mut steps = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = index(action, i);
         let Some(entries) = item.entries().filter(|e| !e.is_empty()) else {
             if item.is_null() {
-                r.diags.error(item.span, &path, format!("found an empty step in {action}; remove the empty `-` or give it a mixin"));
+                r.diags.error(
+                    item.span,
+                    &path,
+                    format!(
+                        "found an empty step in {action}; remove the empty `-` or give it a mixin"
+                    ),
+                );
             } else {
                 r.expected(item, &path, "a step: a map of one mixin name to the step");
             }
             continue;
         };
         if entries.len() > 1 {
-            let names: Vec<&str> = entries.iter().filter_map(|(k, _)| k.scalar_text()).collect();
+            let names: Vec<&str> = entries
+                .iter()
+                .filter_map(|(k, _)| k.scalar_text())
+                .collect();
             r.diags.error(
                 item.span,
                 &path,
-                format!("a step names exactly one mixin, but this one names {}; check the indentation", names.join(", ")),
+                format!(
+                    "a step names exactly one mixin, but this one names {}; check the indentation",
+                    names.join(", ")
+                ),
             );
             continue;
         }
         let (key, body) = &entries[0];
-        let Some(mixin) = r.string(key, &path) else { continue };
+        let Some(mixin) = r.string(key, &path) else {
+            continue;
+        };
         if !declared.contains(&mixin.as_str()) {
             r.diags.error(
                 key.span,
@@ -360,18 +475,33 @@ fn read_steps(r: &mut Reader<'_>, node: &Node, action: &str, declared: &[&str]) 
             r.expected(body, &join(&path, &mixin), "a map of the step's fields");
             continue;
         }
-        let description = body.get("description").and_then(Node::scalar_text).map(str::to_string);
+        let description = body
+            .get("description")
+            .and_then(Node::scalar_text)
+            .map(str::to_string);
         // Point at the mixin's name: where a person looks for the step.
-        steps.push(Step { mixin, body: body.clone(), description, span: key.span });
+        steps.push(Step {
+            mixin,
+            body: body.clone(),
+            description,
+            span: key.span,
+        });
     }
     steps
 }
 
-fn read_custom_action_definitions(r: &mut Reader<'_>, node: Option<&Node>) -> IndexMap<String, CustomActionDefinition> {
+fn read_custom_action_definitions(
+    r: &mut Reader<'_>,
+    node: Option<&Node>,
+) -> IndexMap<String, CustomActionDefinition> {
     let mut defs = IndexMap::new();
-    let Some(entries) = node.and_then(|n| r.map(n, "customActions")) else { return defs };
+    let Some(entries) = node.and_then(|n| r.map(n, "customActions")) else {
+        return defs;
+    };
     for (key, value) in entries {
-        let Some(name) = key.scalar_text() else { continue };
+        let Some(name) = key.scalar_text() else {
+            continue;
+        };
         let path = join("customActions", name);
         if value.is_null() {
             defs.insert(name.to_string(), CustomActionDefinition::default());

@@ -27,7 +27,9 @@ impl<'n> Fields<'n> {
 
     /// Whether `key` is present, even as null.
     pub(crate) fn has(&self, key: &str) -> bool {
-        self.entries.iter().any(|(k, _)| k.scalar_text() == Some(key))
+        self.entries
+            .iter()
+            .any(|(k, _)| k.scalar_text() == Some(key))
     }
 }
 
@@ -53,7 +55,12 @@ pub(crate) struct Reader<'d> {
 impl Reader<'_> {
     /// Checks `node` is a mapping whose keys are all in `known`, reporting
     /// each unknown key with a suggestion.
-    pub(crate) fn fields<'n>(&mut self, node: &'n Node, path: &str, known: &[&str]) -> Option<Fields<'n>> {
+    pub(crate) fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        known: &[&str],
+    ) -> Option<Fields<'n>> {
         let entries = self.map(node, path)?;
         for (key, _) in entries {
             match key.scalar_text() {
@@ -66,7 +73,9 @@ impl Reader<'_> {
                         suggestion(name, known.iter().copied())
                     ),
                 ),
-                None => self.diags.error(key.span, path, "a field name must be text"),
+                None => self
+                    .diags
+                    .error(key.span, path, "a field name must be text"),
             }
         }
         Some(Fields { entries })
@@ -106,13 +115,22 @@ impl Reader<'_> {
     }
 
     /// An optional string field.
-    pub(crate) fn opt_string(&mut self, fields: &Fields<'_>, key: &str, path: &str) -> Option<String> {
-        fields.get(key).and_then(|n| self.string(n, &join(path, key)))
+    pub(crate) fn opt_string(
+        &mut self,
+        fields: &Fields<'_>,
+        key: &str,
+        path: &str,
+    ) -> Option<String> {
+        fields
+            .get(key)
+            .and_then(|n| self.string(n, &join(path, key)))
     }
 
     /// A boolean field (`false` when absent).
     pub(crate) fn bool(&mut self, fields: &Fields<'_>, key: &str, path: &str) -> bool {
-        let Some(node) = fields.get(key) else { return false };
+        let Some(node) = fields.get(key) else {
+            return false;
+        };
         match node.to_json() {
             Value::Bool(b) => b,
             _ => {
@@ -124,9 +142,13 @@ impl Reader<'_> {
 
     /// A list of strings field (empty when absent).
     pub(crate) fn strings(&mut self, fields: &Fields<'_>, key: &str, path: &str) -> Vec<String> {
-        let Some(node) = fields.get(key) else { return Vec::new() };
+        let Some(node) = fields.get(key) else {
+            return Vec::new();
+        };
         let path = join(path, key);
-        let Some(items) = self.list(node, &path) else { return Vec::new() };
+        let Some(items) = self.list(node, &path) else {
+            return Vec::new();
+        };
         items
             .iter()
             .enumerate()
@@ -147,12 +169,16 @@ impl Reader<'_> {
 
     /// Records "`path` must be X, not Y".
     pub(crate) fn expected(&mut self, node: &Node, path: &str, what: &str) {
-        self.diags
-            .error(node.span, path, format!("must be {what}, not {}", node.kind()));
+        self.diags.error(
+            node.span,
+            path,
+            format!("must be {what}, not {}", node.kind()),
+        );
     }
 
     /// Records a missing required field.
     pub(crate) fn missing(&mut self, span: Span, path: &str, key: &str, hint: &str) {
-        self.diags.error(span, join(path, key), format!("is required{hint}"));
+        self.diags
+            .error(span, join(path, key), format!("is required{hint}"));
     }
 }

@@ -16,7 +16,8 @@ use super::parse::SCHEMA_VERSIONS;
 pub fn manifest_schema(mixins: &[(String, Value)]) -> Value {
     let mut definitions = base_definitions();
     let mut step_refs: Map<String, Value> = Map::new();
-    let mut config_entries = vec![json!({"type": "string", "description": "A mixin name, optionally NAME@VERSION"})];
+    let mut config_entries =
+        vec![json!({"type": "string", "description": "A mixin name, optionally NAME@VERSION"})];
     for (name, doc) in mixins {
         if let Some(defs) = doc.get("definitions").and_then(Value::as_object) {
             for (key, def) in defs {
@@ -106,8 +107,14 @@ fn rewrite_refs(value: &Value, mixin: &str) -> Value {
 }
 
 fn schema_properties(extra: Value) -> Value {
-    let mut props: Map<String, Value> = SCHEMA_KEYWORDS.iter().map(|k| ((*k).to_string(), json!({}))).collect();
-    props.insert("type".into(), json!({"type": "string", "enum": PARAMETER_TYPES}));
+    let mut props: Map<String, Value> = SCHEMA_KEYWORDS
+        .iter()
+        .map(|k| ((*k).to_string(), json!({})))
+        .collect();
+    props.insert(
+        "type".into(),
+        json!({"type": "string", "enum": PARAMETER_TYPES}),
+    );
     props.insert("description".into(), json!({"type": "string"}));
     if let Value::Object(extra) = extra {
         props.extend(extra);

@@ -35,14 +35,26 @@ pub fn parse(text: &str, syntax: TemplateSyntax) -> Result<Vec<Piece<'_>>, Strin
             Some(stripped) => (true, stripped),
             None => (false, after),
         };
-        let closing = if raw { format!("}}{close}") } else { close.to_string() };
+        let closing = if raw {
+            format!("}}{close}")
+        } else {
+            close.to_string()
+        };
         let Some(end) = inner_start.find(&closing) else {
-            return Err(format!("`{open}` at `{}` is never closed with `{closing}`", excerpt(&rest[start..])));
+            return Err(format!(
+                "`{open}` at `{}` is never closed with `{closing}`",
+                excerpt(&rest[start..])
+            ));
         };
         let expr = inner_start[..end].trim();
         let expr = expr.strip_prefix('&').map_or(expr, str::trim);
         match expr.chars().next() {
-            None => return Err(format!("`{}` is an empty template", &rest[start..start + open.len() + end + closing.len()])),
+            None => {
+                return Err(format!(
+                    "`{}` is an empty template",
+                    &rest[start..start + open.len() + end + closing.len()]
+                ));
+            }
             Some('!') => {}
             Some(c @ ('#' | '^' | '/' | '>' | '=')) => {
                 return Err(format!(
@@ -105,24 +117,55 @@ mod tests {
 
     #[test]
     fn both_spellings_and_raw_forms() {
-        assert_eq!(references("a ${ bundle.name } b ${bundle.version}", Dollar).unwrap(), ["bundle.name", "bundle.version"]);
-        assert_eq!(references("{{ bundle.parameters.x }}{{{ y }}}", Mustache).unwrap(), ["bundle.parameters.x", "y"]);
-        assert_eq!(references("Config: ${{ bundle.parameters.config.name }}", Dollar).unwrap(), ["bundle.parameters.config.name"]);
+        assert_eq!(
+            references("a ${ bundle.name } b ${bundle.version}", Dollar).unwrap(),
+            ["bundle.name", "bundle.version"]
+        );
+        assert_eq!(
+            references("{{ bundle.parameters.x }}{{{ y }}}", Mustache).unwrap(),
+            ["bundle.parameters.x", "y"]
+        );
+        assert_eq!(
+            references("Config: ${{ bundle.parameters.config.name }}", Dollar).unwrap(),
+            ["bundle.parameters.config.name"]
+        );
         // The other syntax is plain text.
-        assert!(references("{{ not.a.template }}", Dollar).unwrap().is_empty());
-        assert!(references("${ not.a.template }", Mustache).unwrap().is_empty());
+        assert!(
+            references("{{ not.a.template }}", Dollar)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            references("${ not.a.template }", Mustache)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn unclosed_and_sections_are_errors() {
-        assert!(parse("${ bundle.name", Dollar).unwrap_err().contains("never closed"));
-        assert!(parse("{{#items}}x{{/items}}", Mustache).unwrap_err().contains("variables only"));
-        assert!(parse("${ }", Dollar).unwrap_err().contains("empty template"));
+        assert!(
+            parse("${ bundle.name", Dollar)
+                .unwrap_err()
+                .contains("never closed")
+        );
+        assert!(
+            parse("{{#items}}x{{/items}}", Mustache)
+                .unwrap_err()
+                .contains("variables only")
+        );
+        assert!(
+            parse("${ }", Dollar)
+                .unwrap_err()
+                .contains("empty template")
+        );
     }
 
     #[test]
     fn render_substitutes_and_names_missing_variables() {
-        let out = render("hello ${ bundle.parameters.who }!", Dollar, |v| (v == "bundle.parameters.who").then(|| "world".into()));
+        let out = render("hello ${ bundle.parameters.who }!", Dollar, |v| {
+            (v == "bundle.parameters.who").then(|| "world".into())
+        });
         assert_eq!(out.unwrap(), "hello world!");
         let err = render("${ bundle.parameters.nope }", Dollar, |_| None).unwrap_err();
         assert!(err.contains("bundle.parameters.nope"));

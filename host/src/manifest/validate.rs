@@ -13,7 +13,16 @@ const BUNDLE_METADATA: &[&str] = &["name", "version", "description", "installerI
 /// Installation metadata: `installation.name` and `installation.namespace`.
 const INSTALLATION_METADATA: &[&str] = &["name", "namespace"];
 /// The fields of `bundle.images.<alias>`.
-const IMAGE_FIELDS: &[&str] = &["repository", "digest", "tag", "imageType", "mediaType", "size", "labels", "description"];
+const IMAGE_FIELDS: &[&str] = &[
+    "repository",
+    "digest",
+    "tag",
+    "imageType",
+    "mediaType",
+    "size",
+    "labels",
+    "description",
+];
 /// Well-known custom actions that need no steps of their own to be named.
 const STANDARD_ACTIONS: &[&str] = &["install", "upgrade", "uninstall"];
 
@@ -28,7 +37,12 @@ pub(crate) fn check(manifest: &Manifest, diags: &mut Diagnostics) {
 fn action_names(manifest: &Manifest) -> Vec<&str> {
     let mut names: Vec<&str> = STANDARD_ACTIONS.to_vec();
     names.extend(manifest.custom_actions.keys().map(String::as_str));
-    names.extend(manifest.custom_action_definitions.keys().map(String::as_str));
+    names.extend(
+        manifest
+            .custom_action_definitions
+            .keys()
+            .map(String::as_str),
+    );
     names
 }
 
@@ -40,7 +54,10 @@ fn check_apply_to(manifest: &Manifest, diags: &mut Diagnostics) {
                 diags.error(
                     span,
                     format!("{what}.{name}.applyTo"),
-                    format!("names the action `{action}`, which the bundle does not define{}", suggestion(action, actions.iter().copied())),
+                    format!(
+                        "names the action `{action}`, which the bundle does not define{}",
+                        suggestion(action, actions.iter().copied())
+                    ),
                 );
             }
         }
@@ -62,22 +79,36 @@ fn check_parameters(manifest: &Manifest, diags: &mut Diagnostics) {
     for p in &manifest.parameters {
         let field = format!("parameters.{}", p.name);
         if p.is_file() && p.path.is_none() {
-            diags.error(p.span, &field, "is a file parameter without a `path`; say where in the image the file goes");
+            diags.error(
+                p.span,
+                &field,
+                "is a file parameter without a `path`; say where in the image the file goes",
+            );
         }
         if p.env.is_some() && p.path.is_some() {
-            diags.error(p.span, &field, "gives both `env` and `path`; a parameter goes to one place");
+            diags.error(
+                p.span,
+                &field,
+                "gives both `env` and `path`; a parameter goes to one place",
+            );
         }
         let Some(source) = &p.source else { continue };
         match (&source.dependency, &source.output) {
             (Some(dep), _) if !deps.contains(&dep.as_str()) => diags.error(
                 p.span,
                 format!("{field}.source.dependency"),
-                format!("names the dependency `{dep}`, which is not declared{}", suggestion(dep, deps.iter().copied())),
+                format!(
+                    "names the dependency `{dep}`, which is not declared{}",
+                    suggestion(dep, deps.iter().copied())
+                ),
             ),
             (None, Some(output)) if !outputs.contains(&output.as_str()) => diags.error(
                 p.span,
                 format!("{field}.source.output"),
-                format!("names the output `{output}`, which is not declared{}", suggestion(output, outputs.iter().copied())),
+                format!(
+                    "names the output `{output}`, which is not declared{}",
+                    suggestion(output, outputs.iter().copied())
+                ),
             ),
             _ => {}
         }
@@ -97,8 +128,16 @@ fn check_custom_actions(manifest: &Manifest, diags: &mut Diagnostics) {
     }
     for name in manifest.custom_action_definitions.keys() {
         if !manifest.custom_actions.contains_key(name) {
-            let span = manifest.spans.get("customActions").copied().unwrap_or_default();
-            diags.warning(span, format!("customActions.{name}"), "is declared but has no steps; add a top-level list of steps with this name");
+            let span = manifest
+                .spans
+                .get("customActions")
+                .copied()
+                .unwrap_or_default();
+            diags.warning(
+                span,
+                format!("customActions.{name}"),
+                "is declared but has no steps; add a top-level list of steps with this name",
+            );
         }
     }
 }
@@ -120,7 +159,11 @@ fn check_templates(manifest: &Manifest, diags: &mut Diagnostics) {
         .filter_map(|s| s.body.get("outputs"))
         .filter_map(Node::items)
         .flatten()
-        .filter_map(|o| o.get("name").and_then(Node::scalar_text).map(str::to_string))
+        .filter_map(|o| {
+            o.get("name")
+                .and_then(Node::scalar_text)
+                .map(str::to_string)
+        })
         .collect();
     let known = Known {
         manifest,
@@ -130,14 +173,15 @@ fn check_templates(manifest: &Manifest, diags: &mut Diagnostics) {
     for (action, steps) in manifest.actions() {
         for (i, step) in steps.iter().enumerate() {
             let field = format!("{action}[{i}].{}", step.mixin);
-            visit_scalars(&step.body, &mut |text, span| {
-                match templates::references(text, manifest.template_syntax) {
-                    Err(problem) => diags.error(span, &field, problem),
-                    Ok(refs) => {
-                        for reference in refs {
-                            if let Err(problem) = known.check(reference) {
-                                diags.error(span, &field, problem);
-                            }
+            visit_scalars(&step.body, &mut |text, span| match templates::references(
+                text,
+                manifest.template_syntax,
+            ) {
+                Err(problem) => diags.error(span, &field, problem),
+                Ok(refs) => {
+                    for reference in refs {
+                        if let Err(problem) = known.check(reference) {
+                            diags.error(span, &field, problem);
                         }
                     }
                 }
@@ -174,19 +218,35 @@ impl Known<'_> {
         match parts.as_slice() {
             ["bundle", "parameters", name, ..] => {
                 let names: Vec<&str> = m.parameters.iter().map(|p| p.name.as_str()).collect();
-                if names.contains(name) { Ok(()) } else { undeclared("parameter", name, names) }
+                if names.contains(name) {
+                    Ok(())
+                } else {
+                    undeclared("parameter", name, names)
+                }
             }
             ["bundle", "credentials", name] => {
                 let names: Vec<&str> = m.credentials.iter().map(|c| c.name.as_str()).collect();
-                if names.contains(name) { Ok(()) } else { undeclared("credential", name, names) }
+                if names.contains(name) {
+                    Ok(())
+                } else {
+                    undeclared("credential", name, names)
+                }
             }
             ["bundle", "outputs", name] => {
                 let mut names: Vec<&str> = m.outputs.iter().map(|o| o.name.as_str()).collect();
                 names.extend(self.step_outputs.iter().map(String::as_str));
-                if names.contains(name) { Ok(()) } else { undeclared("output", name, names) }
+                if names.contains(name) {
+                    Ok(())
+                } else {
+                    undeclared("output", name, names)
+                }
             }
             ["bundle", "dependencies", dep, "outputs", _output] => {
-                if self.deps.contains(dep) { Ok(()) } else { undeclared("dependency", dep, self.deps.clone()) }
+                if self.deps.contains(dep) {
+                    Ok(())
+                } else {
+                    undeclared("dependency", dep, self.deps.clone())
+                }
             }
             ["bundle", "images", alias, field] => {
                 let names: Vec<&str> = m.images.keys().map(String::as_str).collect();
@@ -196,11 +256,22 @@ impl Known<'_> {
                 if IMAGE_FIELDS.contains(field) {
                     Ok(())
                 } else {
-                    Err(format!("the template `{reference}` asks for `{field}`, which images do not have; use one of {}", IMAGE_FIELDS.join(", ")))
+                    Err(format!(
+                        "the template `{reference}` asks for `{field}`, which images do not have; use one of {}",
+                        IMAGE_FIELDS.join(", ")
+                    ))
                 }
             }
             ["bundle", "custom", key, ..] => {
-                if m.custom.contains_key(*key) { Ok(()) } else { undeclared("custom value", key, m.custom.keys().map(String::as_str).collect()) }
+                if m.custom.contains_key(*key) {
+                    Ok(())
+                } else {
+                    undeclared(
+                        "custom value",
+                        key,
+                        m.custom.keys().map(String::as_str).collect(),
+                    )
+                }
             }
             ["bundle", field] if BUNDLE_METADATA.contains(field) => Ok(()),
             ["installation", field] if INSTALLATION_METADATA.contains(field) => Ok(()),

@@ -89,7 +89,9 @@ pub fn resolve_plain(text: &str) -> Resolved {
         "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
         "true" | "True" | "TRUE" => return Resolved::Bool(true),
         "false" | "False" | "FALSE" => return Resolved::Bool(false),
-        ".inf" | "+.inf" | ".Inf" | "+.Inf" | ".INF" | "+.INF" => return Resolved::Float(f64::INFINITY),
+        ".inf" | "+.inf" | ".Inf" | "+.Inf" | ".INF" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
         _ => {}
@@ -135,7 +137,11 @@ fn looks_like_float(s: &str) -> bool {
     };
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     let mantissa_ok = match mantissa.split_once('.') {
-        Some((int, frac)) => (int.is_empty() || digits(int)) && (frac.is_empty() || digits(frac)) && !(int.is_empty() && frac.is_empty()),
+        Some((int, frac)) => {
+            (int.is_empty() || digits(int))
+                && (frac.is_empty() || digits(frac))
+                && !(int.is_empty() && frac.is_empty())
+        }
         None => digits(mantissa) && exponent.is_some(),
     };
     let exponent_ok = exponent.is_none_or(|e| digits(e.trim_start_matches(['-', '+'])));
@@ -225,7 +231,9 @@ pub fn resolved_json(resolved: Resolved, text: &str) -> Value {
         Resolved::Null => Value::Null,
         Resolved::Bool(b) => Value::Bool(b),
         Resolved::Int(n) => Value::Number(n.into()),
-        Resolved::Float(f) => Number::from_f64(f).map_or_else(|| Value::String(text.to_string()), Value::Number),
+        Resolved::Float(f) => {
+            Number::from_f64(f).map_or_else(|| Value::String(text.to_string()), Value::Number)
+        }
         Resolved::Str(s) => Value::String(s),
     }
 }
@@ -370,7 +378,10 @@ impl Builder {
             return None;
         }
         let line = before[..at].iter().filter(|c| **c == '\n').count() + 1;
-        let line_start = before[..at].iter().rposition(|c| *c == '\n').map_or(0, |i| i + 1);
+        let line_start = before[..at]
+            .iter()
+            .rposition(|c| *c == '\n')
+            .map_or(0, |i| i + 1);
         Some(Span {
             line,
             column: at - line_start + 1,
@@ -413,12 +424,20 @@ impl MarkedEventReceiver for Builder {
                 content: FrameContent::Map(Vec::new(), None),
             }),
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = self.stack.pop() else { return };
+                let Some(frame) = self.stack.pop() else {
+                    return;
+                };
                 let value = match frame.content {
                     FrameContent::Seq(items) => Yaml::Seq(items),
                     FrameContent::Map(entries, _) => Yaml::Map(self.finish_map(entries)),
                 };
-                self.push(Node { value, span: frame.span }, frame.anchor);
+                self.push(
+                    Node {
+                        value,
+                        span: frame.span,
+                    },
+                    frame.anchor,
+                );
             }
             Event::Alias(id) => match self.anchors.get(&id).cloned() {
                 Some(node) => self.push(Node { span, ..node }, 0),
@@ -445,7 +464,9 @@ mod tests {
 
     #[test]
     fn scalars_resolve_like_yaml_v3() {
-        let node = tree("a: 1\nb: 1.5\nc: true\nd: ~\ne: '1'\nf: 0.1.2\ng: 0x1f\nh: 1e3\ni: v1\nj: \"true\"\nk: -2\n");
+        let node = tree(
+            "a: 1\nb: 1.5\nc: true\nd: ~\ne: '1'\nf: 0.1.2\ng: 0x1f\nh: 1e3\ni: v1\nj: \"true\"\nk: -2\n",
+        );
         assert_eq!(
             node.to_json(),
             json!({"a": 1, "b": 1.5, "c": true, "d": null, "e": "1", "f": "0.1.2", "g": 31, "h": 1000.0, "i": "v1", "j": "true", "k": -2})
@@ -456,8 +477,16 @@ mod tests {
     #[test]
     fn positions_are_one_based() {
         let node = tree("name: x\nparameters:\n  - name: p\n    type: strng\n");
-        let ty = node.get("parameters").unwrap().items().unwrap()[0].get("type").unwrap();
-        assert_eq!(ty.span, Span { line: 4, column: 11 });
+        let ty = node.get("parameters").unwrap().items().unwrap()[0]
+            .get("type")
+            .unwrap();
+        assert_eq!(
+            ty.span,
+            Span {
+                line: 4,
+                column: 11
+            }
+        );
     }
 
     #[test]
@@ -478,8 +507,14 @@ mod tests {
     #[test]
     fn anchors_aliases_and_merge_keys() {
         let node = tree("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\nlist: [*b]\n");
-        assert_eq!(node.get("other").unwrap().to_json(), json!({"y": 3, "x": 1}));
-        assert_eq!(node.get("list").unwrap().to_json(), json!([{"x": 1, "y": 2}]));
+        assert_eq!(
+            node.get("other").unwrap().to_json(),
+            json!({"y": 3, "x": 1})
+        );
+        assert_eq!(
+            node.get("list").unwrap().to_json(),
+            json!([{"x": 1, "y": 2}])
+        );
     }
 
     #[test]

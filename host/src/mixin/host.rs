@@ -20,11 +20,11 @@ use wasmtime::{Config, Engine};
 use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_PACKAGE, WORLD_VERSION};
 #[cfg(feature = "compiler")]
 use super::cache::CompiledCache;
-use super::framing::{CacheOutcome, unframe};
-#[cfg(feature = "compiler")]
-use super::framing::frame;
 use super::call_state::CallState;
 use super::error::MixinError;
+#[cfg(feature = "compiler")]
+use super::framing::frame;
+use super::framing::{CacheOutcome, unframe};
 use super::limits::Limits;
 use super::loaded::LoadedMixin;
 use super::sink::{OutputSink, TerminalSink};

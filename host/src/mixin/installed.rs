@@ -100,16 +100,30 @@ impl Catalog {
         let dir = self.home.mixins_dir().join(name);
         let component = dir.join(COMPONENT_FILE);
         if is_safe_name(name) && component.exists() {
-            let bytes = std::fs::read(&component).with_context(|| format!("cannot read {}", component.display()))?;
+            let bytes = std::fs::read(&component)
+                .with_context(|| format!("cannot read {}", component.display()))?;
             let mixin = host
                 .load(&component.display().to_string(), bytes.clone())
                 .await
-                .with_context(|| format!("cannot load the installed {name} mixin from {}", dir.display()))?;
-            return Ok(ResolvedMixin { mixin, bytes, source: component.display().to_string() });
+                .with_context(|| {
+                    format!(
+                        "cannot load the installed {name} mixin from {}",
+                        dir.display()
+                    )
+                })?;
+            return Ok(ResolvedMixin {
+                mixin,
+                bytes,
+                source: component.display().to_string(),
+            });
         }
         if name == "exec" {
             let mixin = self.builtin_exec(host).await?;
-            return Ok(ResolvedMixin { mixin, bytes: BUILTIN_EXEC.to_vec(), source: "built-in".into() });
+            return Ok(ResolvedMixin {
+                mixin,
+                bytes: BUILTIN_EXEC.to_vec(),
+                source: "built-in".into(),
+            });
         }
         bail!(
             "the {name} mixin is not installed; install it with `wharf mixins install PATH.wasm` \

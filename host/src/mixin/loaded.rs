@@ -13,9 +13,9 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use super::bindings::wharf::mixin::types as wit;
 use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_VERSION};
-use super::framing::CacheOutcome;
 use super::call_state::{CallRecord, CallState};
 use super::error::{MixinError, TrapReason};
+use super::framing::CacheOutcome;
 use super::guest_stdio::GuestStream;
 use super::host::{EPOCH_TICK, Shared};
 use super::limits::CallLimits;

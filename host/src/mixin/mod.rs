@@ -14,9 +14,9 @@
 mod bindings;
 #[cfg(feature = "compiler")]
 mod cache;
-mod framing;
 mod call_state;
 mod error;
+mod framing;
 mod guest_stdio;
 mod host;
 #[cfg(feature = "compiler")]
@@ -29,8 +29,8 @@ mod sink;
 mod types;
 
 pub use bindings::WORLD_VERSION;
-pub use framing::CacheOutcome;
 pub use error::{MixinError, TrapReason};
+pub use framing::CacheOutcome;
 pub use host::{HostConfig, MixinHost, engine_config};
 #[cfg(feature = "compiler")]
 pub use installed::{BUILTIN_EXEC, Catalog, MixinRecord, ResolvedMixin};

@@ -22,8 +22,6 @@ use crate::cnab::{Bundle, Definition, is_sensitive};
 pub const DEBUG_PARAMETER: &str = "wharf-debug";
 /// The internal parameter and output that carry the state bag.
 pub const STATE_NAME: &str = "wharf-state";
-/// Where the state bag parameter is written when bundle.json does not say.
-pub const STATE_PATH: &str = "/cnab/state/wharf-state.tgz";
 
 /// Who and what this run is for, from the `CNAB_*` variables.
 #[derive(Debug, Clone, PartialEq, Eq)]

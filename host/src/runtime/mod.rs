@@ -7,11 +7,11 @@
 //! with `CNAB_ACTION` and the parameters and credentials bundle.json
 //! declares; this runtime then does what Porter's does:
 //!
-//! 1. reads the action, parameters and credentials ([`inputs`]);
-//! 2. unpacks the state bag from the last run ([`state`]);
-//! 3. renders each step's templates just before it runs ([`render`],
-//!    [`variables`]) and calls the step's mixin ([`mixins`]);
-//! 4. writes the outputs ([`outputs`]) and packs the state bag, even when a
+//! 1. reads the action, parameters and credentials (`inputs`);
+//! 2. unpacks the state bag from the last run (`state`);
+//! 3. renders each step's templates just before it runs (`render`,
+//!    `variables`) and calls the step's mixin (`mixins`);
+//! 4. writes the outputs (`outputs`) and packs the state bag, even when a
 //!    step failed.
 //!
 //! Everything it prints goes through [`MaskingSink`], so no credential or
@@ -22,15 +22,15 @@
 //! temporary directory.
 
 mod error;
-pub mod inputs;
+mod inputs;
 mod layout;
 mod mask;
 mod mixins;
-pub mod outputs;
-pub mod render;
+mod outputs;
+mod render;
 mod run;
-pub mod state;
-pub mod variables;
+mod state;
+mod variables;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -39,7 +39,6 @@ use std::sync::Arc;
 pub use error::{RuntimeError, StepRef, one_line};
 pub use layout::{CNAB_ROOT, Layout};
 pub use mask::{MASK, Masker, MaskingSink};
-pub use mixins::IndexEntry;
 pub use run::{RunSummary, run};
 
 use crate::mixin::{LogLevel, TerminalSink};

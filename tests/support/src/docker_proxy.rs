@@ -31,11 +31,17 @@ impl DockerProxy {
             for client in listener.incoming() {
                 let Ok(client) = client else { break };
                 counter.fetch_add(1, Ordering::SeqCst);
-                let Ok(server) = UnixStream::connect(&upstream) else { continue };
+                let Ok(server) = UnixStream::connect(&upstream) else {
+                    continue;
+                };
                 pipe(client, server);
             }
         });
-        DockerProxy { socket, connections, _dir: dir }
+        DockerProxy {
+            socket,
+            connections,
+            _dir: dir,
+        }
     }
 
     /// The value for `DOCKER_HOST`.

@@ -43,7 +43,11 @@ impl Mixin for RunLines {
     }
 
     fn build(input: &Input<Config, Step>) -> Result<Vec<String>> {
-        let marker = if input.config.marker.is_empty() { "built" } else { &input.config.marker };
+        let marker = if input.config.marker.is_empty() {
+            "built"
+        } else {
+            &input.config.marker
+        };
         Ok(vec![
             "RUN mkdir -p /opt/runlines".to_string(),
             format!("RUN echo {marker} > /opt/runlines/marker"),

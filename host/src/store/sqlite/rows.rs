@@ -1,0 +1,166 @@
+//! Turning rows into records and records into column values.
+//!
+//! Column lists live next to the functions that read them, so a query and
+//! its mapping cannot drift apart.
+
+use rusqlite::Row;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, Type, ValueRef};
+use serde::de::DeserializeOwned;
+
+use crate::secrets::SecretRef;
+use crate::store::{
+    BundleInfo, Installation, InstallationStatus, OutputRecord, OutputValue, Run, RunResult,
+    Status, Timestamp,
+};
+
+impl ToSql for Status {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for Status {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        Status::parse(text)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown run status {text:?}").into()))
+    }
+}
+
+impl ToSql for Timestamp {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let millis = i64::try_from(self.unix_millis())
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        Ok(ToSqlOutput::from(millis))
+    }
+}
+
+impl FromSql for Timestamp {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let millis = u64::try_from(value.as_i64()?).map_err(|_| FromSqlError::OutOfRange(0))?;
+        Ok(Timestamp::from_unix_millis(millis))
+    }
+}
+
+/// Column `idx` as JSON text decoded into `T`.
+pub(super) fn json<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+/// Column `idx` as a non-negative count (SQLite integers are signed).
+fn count(row: &Row<'_>, idx: usize) -> rusqlite::Result<u64> {
+    let value: i64 = row.get(idx)?;
+    u64::try_from(value).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, value))
+}
+
+/// A count as a column value.
+pub(super) fn to_count(value: u64) -> rusqlite::Result<i64> {
+    i64::try_from(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// `value` as JSON text for a column.
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// What [`installation`] reads, from `installations`.
+pub(super) const INSTALLATION_COLUMNS: &str = "id, namespace, name, bundle_reference, \
+    bundle_name, bundle_version, bundle_digest, bundle_json, parameter_sets, credential_sets, \
+    labels, revision, status_run_id, status_action, status_result_id, status_result_status, \
+    installed, uninstalled, created, modified";
+
+pub(super) fn installation(row: &Row<'_>) -> rusqlite::Result<Installation> {
+    Ok(Installation {
+        id: row.get(0)?,
+        namespace: row.get(1)?,
+        name: row.get(2)?,
+        bundle: BundleInfo {
+            reference: row.get(3)?,
+            name: row.get(4)?,
+            version: row.get(5)?,
+            digest: row.get(6)?,
+        },
+        bundle_json: row.get(7)?,
+        parameter_sets: json(row, 8)?,
+        credential_sets: json(row, 9)?,
+        labels: json(row, 10)?,
+        revision: count(row, 11)?,
+        status: InstallationStatus {
+            run_id: row.get(12)?,
+            action: row.get(13)?,
+            result_id: row.get(14)?,
+            result_status: row.get(15)?,
+            installed: row.get(16)?,
+            uninstalled: row.get(17)?,
+        },
+        created: row.get(18)?,
+        modified: row.get(19)?,
+    })
+}
+
+/// What [`run`] reads, from `runs r JOIN installations i`.
+pub(super) const RUN_COLUMNS: &str = "r.id, i.namespace, i.name, r.action, r.revision, \
+    r.bundle_reference, r.bundle_name, r.bundle_version, r.bundle_digest, r.parameters, \
+    r.parameter_sets, r.credential_sets, r.created";
+
+/// How many columns [`RUN_COLUMNS`] has.
+pub(super) const RUN_COLUMN_COUNT: usize = 13;
+
+pub(super) fn run(row: &Row<'_>) -> rusqlite::Result<Run> {
+    Ok(Run {
+        id: row.get(0)?,
+        namespace: row.get(1)?,
+        installation: row.get(2)?,
+        action: row.get(3)?,
+        revision: count(row, 4)?,
+        bundle: BundleInfo {
+            reference: row.get(5)?,
+            name: row.get(6)?,
+            version: row.get(7)?,
+            digest: row.get(8)?,
+        },
+        parameters: json(row, 9)?,
+        parameter_sets: json(row, 10)?,
+        credential_sets: json(row, 11)?,
+        created: row.get(12)?,
+    })
+}
+
+/// What [`result`] reads, from `results res`.
+pub(super) const RESULT_COLUMNS: &str = "res.id, res.run_id, res.status, res.message, res.created";
+
+/// The result whose columns start at `at`; `None` when they are `NULL`
+/// (a `LEFT JOIN` that found no result).
+pub(super) fn result(row: &Row<'_>, at: usize) -> rusqlite::Result<Option<RunResult>> {
+    let Some(id) = row.get::<_, Option<String>>(at)? else {
+        return Ok(None);
+    };
+    Ok(Some(RunResult {
+        id,
+        run_id: row.get(at + 1)?,
+        status: row.get(at + 2)?,
+        message: row.get(at + 3)?,
+        created: row.get(at + 4)?,
+    }))
+}
+
+/// What [`output`] reads, from `outputs o`.
+pub(super) const OUTPUT_COLUMNS: &str =
+    "o.name, o.run_id, o.result_id, o.value, o.secret_ref, o.sensitive, o.created";
+
+/// An output as stored: a sensitive one has its reference, not its value.
+pub(super) fn output(row: &Row<'_>) -> rusqlite::Result<OutputRecord> {
+    let value: Option<Vec<u8>> = row.get(3)?;
+    let secret: Option<String> = row.get(4)?;
+    Ok(OutputRecord {
+        name: row.get(0)?,
+        run_id: row.get(1)?,
+        result_id: row.get(2)?,
+        value: value.map(OutputValue),
+        secret: secret.map(SecretRef::new),
+        sensitive: row.get(5)?,
+        created: row.get(6)?,
+    })
+}
