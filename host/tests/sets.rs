@@ -56,10 +56,10 @@ name: cloud
 credentials:
   - name: token
     source: {value: abc}
-  - name: kubeconfig
-    source: {path: $HOME/.kube/config}
   - name: user
     source: {env: USER}
+  - name: kubeconfig
+    source: {path: $HOME/.kube/config}
   - name: region
     source: {command: 'printf eu-west'}
   - name: key
@@ -123,7 +123,7 @@ fn a_credential_set_with_every_source_reads_from_yaml_and_its_kind_is_inferred()
     assert_eq!(kinds, SourceKind::ALL.to_vec());
     let json = set.to_json();
     assert_eq!(
-        json["credentials"][1]["source"],
+        json["credentials"][2]["source"],
         json!({"path": "$HOME/.kube/config"})
     );
     assert!(json.get("labels").is_none(), "empty labels are left out");

@@ -11,12 +11,14 @@
 //! - [`parse`]: reading one from YAML or JSON, every problem placed at its
 //!   `file:line:column` with the field and a did-you-mean;
 //! - [`store`]: the sets under `$WHARF_HOME`, written atomically;
-//! - [`resolve`]: turning sources into values, secrets marked as such;
-//! - [`generate`]: a skeleton set for a bundle.
+//! - [`resolve`](mod@resolve): turning sources into values, secrets marked as such;
+//! - [`generate`](mod@generate): a skeleton set for a bundle.
 //!
 //! A `value` source is stored in the set as written, as Porter stores it.
 //! Put secrets in the secret store and refer to them with `secret: KEY`.
 
+mod decode;
+mod decode_entries;
 pub mod document;
 pub mod generate;
 pub mod parse;
