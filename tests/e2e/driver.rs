@@ -33,7 +33,11 @@ fn build_probe_image() {
         .env("DOCKER_BUILDKIT", "0")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn containers_of_probe() -> usize {
@@ -63,7 +67,11 @@ async fn run(exit_code: &str) -> (wharf::drivers::Completed, String, String) {
     })
     .await
     .unwrap();
-    (completed, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    (
+        completed,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,11 +83,18 @@ async fn a_run_gets_its_files_and_env_and_gives_back_outputs_and_logs() {
     assert_eq!(ok.exit_code, 0);
     assert_eq!(stdout, "param=hello\n{\"a\":1}\n");
     assert_eq!(stderr, "to stderr\n");
-    assert_eq!(ok.outputs.get("greeting").map(Vec::as_slice), Some(&b"made by install"[..]));
+    assert_eq!(
+        ok.outputs.get("greeting").map(Vec::as_slice),
+        Some(&b"made by install"[..])
+    );
 
     let (failed, _, _) = run("3").await;
     assert_eq!(failed.exit_code, 3);
-    assert_eq!(failed.outputs.get("greeting").map(Vec::as_slice), Some(&b"made by install"[..]), "outputs are kept on failure");
+    assert_eq!(
+        failed.outputs.get("greeting").map(Vec::as_slice),
+        Some(&b"made by install"[..]),
+        "outputs are kept on failure"
+    );
 
     assert_eq!(containers_of_probe(), before, "every container was removed");
 }

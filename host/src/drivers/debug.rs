@@ -8,7 +8,11 @@ pub fn describe(invocation: &Invocation) -> String {
     let mut env: Vec<&(String, String)> = invocation.env.iter().collect();
     env.sort();
     for (key, value) in env {
-        let shown = if invocation.sensitive_env.contains(key) { "*******" } else { value.as_str() };
+        let shown = if invocation.sensitive_env.contains(key) {
+            "*******"
+        } else {
+            value.as_str()
+        };
         lines.push(format!("env: {key}={shown}"));
     }
     for (path, bytes) in &invocation.files {
@@ -31,7 +35,10 @@ mod tests {
     fn sensitive_values_are_hidden() {
         let inv = Invocation {
             image: "example/app:v1".into(),
-            env: vec![("PASSWORD".into(), "hunter2".into()), ("CNAB_ACTION".into(), "install".into())],
+            env: vec![
+                ("PASSWORD".into(), "hunter2".into()),
+                ("CNAB_ACTION".into(), "install".into()),
+            ],
             files: vec![("/cnab/app/cfg".into(), b"{}".to_vec())],
             sensitive_env: vec!["PASSWORD".into()],
             ..Invocation::default()

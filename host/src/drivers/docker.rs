@@ -8,8 +8,8 @@ use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    AttachContainerOptionsBuilder, DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder,
-    UploadToContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    AttachContainerOptionsBuilder, DownloadFromContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder, UploadToContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -23,8 +23,16 @@ const BUNDLE_GID: u64 = 0;
 /// Runs `invocation` to completion. Output is passed to `on_output` as it
 /// arrives. The container is removed however the run ends, and outputs
 /// are copied out even when the run fails.
-pub async fn run(docker: &Docker, invocation: &Invocation, on_output: &mut (dyn FnMut(Stream, &[u8]) + Send)) -> Result<Completed> {
-    let env: Vec<String> = invocation.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+pub async fn run(
+    docker: &Docker,
+    invocation: &Invocation,
+    on_output: &mut (dyn FnMut(Stream, &[u8]) + Send),
+) -> Result<Completed> {
+    let env: Vec<String> = invocation
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     let mut host_config = HostConfig {
         privileged: Some(invocation.privileged),
         ..HostConfig::default()
@@ -41,34 +49,62 @@ pub async fn run(docker: &Docker, invocation: &Invocation, on_output: &mut (dyn 
         host_config: Some(host_config),
         ..ContainerCreateBody::default()
     };
-    let created = docker
-        .create_container(None, body)
-        .await
-        .with_context(|| format!("cannot create a container from {}; is the image built (`wharf build`)?", invocation.image))?;
+    let created = docker.create_container(None, body).await.with_context(|| {
+        format!(
+            "cannot create a container from {}; is the image built (`wharf build`)?",
+            invocation.image
+        )
+    })?;
     let id = created.id;
     let result = run_created(docker, &id, invocation, on_output).await;
     let removed = docker
-        .remove_container(&id, Some(RemoveContainerOptionsBuilder::default().force(true).build()))
+        .remove_container(
+            &id,
+            Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+        )
         .await;
     let completed = result?;
-    removed.with_context(|| format!("the run finished but its container {id} could not be removed"))?;
+    removed
+        .with_context(|| format!("the run finished but its container {id} could not be removed"))?;
     Ok(completed)
 }
 
-async fn run_created(docker: &Docker, id: &str, invocation: &Invocation, on_output: &mut (dyn FnMut(Stream, &[u8]) + Send)) -> Result<Completed> {
+async fn run_created(
+    docker: &Docker,
+    id: &str,
+    invocation: &Invocation,
+    on_output: &mut (dyn FnMut(Stream, &[u8]) + Send),
+) -> Result<Completed> {
     if !invocation.files.is_empty() {
         let archive = files_archive(&invocation.files)?;
         docker
-            .upload_to_container(id, Some(UploadToContainerOptionsBuilder::default().path("/").build()), bollard::body_full(archive.into()))
+            .upload_to_container(
+                id,
+                Some(UploadToContainerOptionsBuilder::default().path("/").build()),
+                bollard::body_full(archive.into()),
+            )
             .await
             .context("cannot copy the parameter and credential files into the container")?;
     }
-    let attach = AttachContainerOptionsBuilder::default().stream(true).stdout(true).stderr(true).logs(true).build();
-    let mut attached = docker.attach_container(id, Some(attach)).await.context("cannot attach to the container")?;
-    docker.start_container(id, None).await.context("cannot start the container")?;
+    let attach = AttachContainerOptionsBuilder::default()
+        .stream(true)
+        .stdout(true)
+        .stderr(true)
+        .logs(true)
+        .build();
+    let mut attached = docker
+        .attach_container(id, Some(attach))
+        .await
+        .context("cannot attach to the container")?;
+    docker
+        .start_container(id, None)
+        .await
+        .context("cannot start the container")?;
     while let Some(chunk) = attached.output.next().await {
         match chunk.context("lost the container's output")? {
-            LogOutput::StdOut { message } | LogOutput::Console { message } => on_output(Stream::Stdout, &message),
+            LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                on_output(Stream::Stdout, &message)
+            }
             LogOutput::StdErr { message } => on_output(Stream::Stderr, &message),
             LogOutput::StdIn { .. } => {}
         }
@@ -79,7 +115,14 @@ async fn run_created(docker: &Docker, id: &str, invocation: &Invocation, on_outp
 }
 
 async fn wait(docker: &Docker, id: &str) -> Result<i64> {
-    let mut waits = docker.wait_container(id, Some(WaitContainerOptionsBuilder::default().condition("not-running").build()));
+    let mut waits = docker.wait_container(
+        id,
+        Some(
+            WaitContainerOptionsBuilder::default()
+                .condition("not-running")
+                .build(),
+        ),
+    );
     match waits.next().await {
         Some(Ok(response)) => Ok(response.status_code),
         Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
@@ -90,22 +133,38 @@ async fn wait(docker: &Docker, id: &str) -> Result<i64> {
 
 /// The files in the outputs directory; none when the run wrote none.
 async fn copy_outputs(docker: &Docker, id: &str) -> Result<BTreeMap<String, Vec<u8>>> {
-    let options = DownloadFromContainerOptionsBuilder::default().path(OUTPUTS_DIR).build();
-    let bytes: Vec<u8> = match docker.download_from_container(id, Some(options)).map_ok(|b| b.to_vec()).try_concat().await {
+    let options = DownloadFromContainerOptionsBuilder::default()
+        .path(OUTPUTS_DIR)
+        .build();
+    let bytes: Vec<u8> = match docker
+        .download_from_container(id, Some(options))
+        .map_ok(|b| b.to_vec())
+        .try_concat()
+        .await
+    {
         Ok(bytes) => bytes,
-        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return Ok(BTreeMap::new()),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => return Ok(BTreeMap::new()),
         Err(e) => return Err(anyhow!("cannot copy the outputs out of the container: {e}")),
     };
     let mut outputs = BTreeMap::new();
     let mut archive = tar::Archive::new(bytes.as_slice());
-    for entry in archive.entries().context("the outputs archive from Docker is damaged")? {
+    for entry in archive
+        .entries()
+        .context("the outputs archive from Docker is damaged")?
+    {
         let mut entry = entry?;
         if !entry.header().entry_type().is_file() {
             continue;
         }
         let path = entry.path()?.into_owned();
         // The archive's root is the `outputs` directory itself.
-        let name: Vec<String> = path.components().skip(1).map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let name: Vec<String> = path
+            .components()
+            .skip(1)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
         if name.is_empty() {
             continue;
         }
@@ -124,8 +183,19 @@ fn files_archive(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     for (path, _) in files {
         let rel = path.trim_start_matches('/');
         let mut prefix = String::new();
-        for part in rel.split('/').collect::<Vec<_>>().iter().rev().skip(1).rev() {
-            prefix = if prefix.is_empty() { (*part).to_string() } else { format!("{prefix}/{part}") };
+        for part in rel
+            .split('/')
+            .collect::<Vec<_>>()
+            .iter()
+            .rev()
+            .skip(1)
+            .rev()
+        {
+            prefix = if prefix.is_empty() {
+                (*part).to_string()
+            } else {
+                format!("{prefix}/{part}")
+            };
             if !dirs.contains(&prefix) {
                 dirs.push(prefix.clone());
             }

@@ -6,9 +6,9 @@
 //!   (on success and on failure), remove the container.
 //! - [`debug`]: prints what would run, and runs nothing.
 
+pub mod debug;
 #[cfg(feature = "cli")]
 pub mod docker;
-pub mod debug;
 
 use std::collections::BTreeMap;
 

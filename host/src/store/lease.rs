@@ -17,8 +17,11 @@ use std::path::{Path, PathBuf};
 
 use super::StoreError;
 
-/// The lock a running run holds. Dropping it releases the lock and
-/// removes the file; a process that dies leaves the file behind, unlocked.
+/// The lock a running run holds, in `$WHARF_HOME/locks/<run-id>.lock`: the
+/// operating system drops it when the process dies, which is how readers
+/// tell a run in progress (`running`) from one whose process died
+/// (`unknown`). Dropping it releases the lock and removes the file; a
+/// process that dies leaves the file behind, unlocked.
 #[derive(Debug)]
 pub struct RunLease {
     path: PathBuf,

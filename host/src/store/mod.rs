@@ -125,7 +125,9 @@ pub trait InstallationStore: Send + Sync {
     fn start_run(&self, run: NewRun) -> Result<ActiveRun, StoreError>;
 
     /// Records the end of a run: outputs, logs, the final result and the
-    /// installation's status, in one transaction.
+    /// installation's status, in one transaction. The run is consumed
+    /// either way: if this fails nothing of it is recorded, and the run
+    /// reads `unknown` from then on, as after a crash.
     fn finish_run(&self, run: ActiveRun, finish: FinishRun) -> Result<RunResult, StoreError>;
 
     /// Gives a run whose process died an `unknown` result, so it stops

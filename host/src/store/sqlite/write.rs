@@ -330,20 +330,32 @@ impl SqliteStore {
     }
 
     pub(super) fn delete(&self, key: &InstallationKey) -> Result<(), StoreError> {
-        // Refuse while a run is in progress: its end could not be recorded.
-        for summary in self.runs(key, None)? {
-            if summary.status == Status::Running {
-                return Err(StoreError::RunInProgress {
-                    installation: key.clone(),
-                    run_id: summary.run.id,
-                });
-            }
-        }
         let path = &self.path;
         let action = format!("delete installation {key}");
         let mut conn = self.conn();
         let tx = immediate(&mut conn, path, &action)?;
         let installation = installation_row(&tx, path, key)?;
+        // Refuse while a run is in progress: its end could not be recorded.
+        // Checked under the write lock, so no run can start meanwhile (a
+        // run takes its lease only once it holds the write lock).
+        let running = (|| {
+            tx.prepare(
+                "SELECT r.id FROM runs r WHERE r.installation_id = ?1 AND (
+                   SELECT status FROM results WHERE run_id = r.id ORDER BY seq DESC LIMIT 1
+                 ) = 'running'",
+            )?
+            .query_map([&installation.id], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })()
+        .sql(path, &action)?;
+        for run_id in running {
+            if lease::probe(&self.locks, &run_id)? == Probe::Held {
+                return Err(StoreError::RunInProgress {
+                    installation: key.clone(),
+                    run_id,
+                });
+            }
+        }
         let (references, run_ids) = (|| {
             let references = tx
                 .prepare("SELECT ref FROM secrets WHERE installation_id = ?1")?
