@@ -14,6 +14,7 @@ pub mod mixin;
 pub mod runtime;
 pub mod secrets;
 pub mod sets;
+#[cfg(feature = "cli")]
 pub mod store;
 
 /// Wharf's version, from Cargo.

@@ -27,34 +27,46 @@ pub fn guests_target_dir() -> PathBuf {
     workspace_root().join("target").join("guests")
 }
 
-/// Builds (if needed) the guest crate `package` and returns its component.
-/// Panics with cargo's own output if the build fails: a test that needs a
-/// guest cannot run without it, and must not pass by skipping.
-pub fn guest_wasm(package: &str) -> PathBuf {
+/// Runs a nested `cargo build` with `args` into `target_dir`, one at a
+/// time per process, with the outer build's flags and wrappers removed
+/// (they are for the host target). Panics with `hint` if it fails: a test
+/// that needs the artifact cannot run without it, and must not pass by
+/// skipping.
+pub fn nested_cargo_build(args: &[&str], target_dir: &Path, hint: &str) {
     static BUILD_LOCK: Mutex<()> = Mutex::new(());
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let target_dir = guests_target_dir();
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .current_dir(workspace_root())
-        .args([
-            "build",
+        .arg("build")
+        .args(args)
+        .arg("--target-dir")
+        .arg(target_dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo: {e}; {hint}"));
+    assert!(
+        status.success(),
+        "the nested cargo build {args:?} failed; {hint}"
+    );
+}
+
+/// Builds (if needed) the guest crate `package` and returns its component.
+pub fn guest_wasm(package: &str) -> PathBuf {
+    let target_dir = guests_target_dir();
+    nested_cargo_build(
+        &[
             "--quiet",
             "--release",
             "--target",
             "wasm32-wasip2",
             "--package",
             package,
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run cargo to build the {package} test mixin: {e}"));
-    assert!(
-        status.success(),
-        "building the {package} test mixin for wasm32-wasip2 failed; run `rustup target add wasm32-wasip2`"
+        ],
+        &target_dir,
+        "run `rustup target add wasm32-wasip2`",
     );
     let path = target_dir
         .join("wasm32-wasip2")

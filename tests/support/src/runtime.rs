@@ -7,10 +7,8 @@
 //! the outer `cargo test`'s artifacts; cargo makes later builds no-ops.
 
 use std::path::PathBuf;
-use std::process::Command;
-use std::sync::Mutex;
 
-use crate::workspace_root;
+use crate::{nested_cargo_build, workspace_root};
 
 /// The target the runtime is built for.
 pub const RUNTIME_TARGET: &str = "x86_64-unknown-linux-musl";
@@ -24,13 +22,9 @@ pub fn runtime_target_dir() -> PathBuf {
 /// with cargo's own output if the build fails: a test that needs the
 /// runtime cannot run without it, and must not pass by skipping.
 pub fn runtime_binary() -> PathBuf {
-    static BUILD_LOCK: Mutex<()> = Mutex::new(());
-    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let target_dir = runtime_target_dir();
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .current_dir(workspace_root())
-        .args([
-            "build",
+    nested_cargo_build(
+        &[
             "--quiet",
             "--release",
             "--locked",
@@ -41,19 +35,11 @@ pub fn runtime_binary() -> PathBuf {
             "--bin",
             "wharf-runtime",
             "--no-default-features",
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run cargo to build wharf-runtime: {e}"));
-    assert!(
-        status.success(),
-        "building wharf-runtime for {RUNTIME_TARGET} failed; run `rustup target add {RUNTIME_TARGET}` \
-         and install musl-tools (scripts/setup-machine does both)"
+        ],
+        &target_dir,
+        &format!(
+            "run `rustup target add {RUNTIME_TARGET}` and install musl-tools (scripts/setup-machine does both)"
+        ),
     );
     let path = target_dir
         .join(RUNTIME_TARGET)
