@@ -368,3 +368,46 @@ fn custom_build_args(manifest: &Manifest, overrides: &Map<String, Value>) -> Vec
     flatten("CUSTOM", &Value::Object(custom), &mut args);
     args
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        let text = "schemaVersion: 1.0.1\nname: app\nversion: 0.1.0\nregistry: localhost:5000/team\nmixins: [exec]\n\
+                    custom:\n  app:\n    version: 1.2.3\n    debug: true\n  region: eu\n\
+                    install:\n  - exec:\n      description: x\n      command: echo\n";
+        manifest::parse(text, Path::new("porter.yaml")).unwrap().0
+    }
+
+    #[test]
+    fn custom_values_become_build_args_and_overrides_win() {
+        let m = manifest();
+        let overrides = custom_overrides(&m, &[("app.version".into(), "2.0.0".into())]).unwrap();
+        assert_eq!(overrides["app"]["version"], "2.0.0");
+        assert_eq!(
+            overrides["app"]["debug"], true,
+            "the rest of an overridden object stays"
+        );
+        assert!(
+            !overrides.contains_key("region"),
+            "only overridden keys are overrides"
+        );
+        let mut args = custom_build_args(&m, &overrides);
+        args.sort();
+        assert_eq!(
+            args,
+            [
+                ("CUSTOM_APP_DEBUG".to_string(), "true".to_string()),
+                ("CUSTOM_APP_VERSION".to_string(), "2.0.0".to_string()),
+                ("CUSTOM_REGION".to_string(), "eu".to_string()),
+            ]
+        );
+        assert!(custom_overrides(&m, &[("app..x".into(), "1".into())]).is_err());
+    }
+
+    #[test]
+    fn the_image_repository_comes_from_the_registry_and_name() {
+        assert_eq!(repository(&manifest()), "localhost:5000/team/app");
+    }
+}
