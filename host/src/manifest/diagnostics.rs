@@ -120,18 +120,28 @@ impl ManifestError {
 
 impl fmt::Display for ManifestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.errors().count();
-        write!(
-            f,
-            "{} has {count} problem{}:",
-            self.file.display(),
-            if count == 1 { "" } else { "s" }
-        )?;
-        for d in &self.diagnostics {
-            write!(f, "\n  {}", d.display_in(&self.file))?;
-        }
-        Ok(())
+        write_problems(f, &self.file, self.errors().count(), &self.diagnostics)
     }
+}
+
+/// Writes "FILE has N problems:" and then each diagnostic on its own line:
+/// how every file Wharf reads (manifests, sets) reports what is wrong.
+pub fn write_problems(
+    f: &mut fmt::Formatter<'_>,
+    file: &Path,
+    count: usize,
+    diagnostics: &[Diagnostic],
+) -> fmt::Result {
+    write!(
+        f,
+        "{} has {count} problem{}:",
+        file.display(),
+        if count == 1 { "" } else { "s" }
+    )?;
+    for d in diagnostics {
+        write!(f, "\n  {}", d.display_in(file))?;
+    }
+    Ok(())
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a

@@ -18,7 +18,7 @@ pub mod yaml;
 use std::path::Path;
 
 pub use definitions::{PARAMETER_TYPES, SCHEMA_KEYWORDS};
-pub use diagnostics::{Diagnostic, ManifestError, Severity, did_you_mean};
+pub use diagnostics::{Diagnostic, ManifestError, Severity, did_you_mean, write_problems};
 pub use model::*;
 pub use parse::{SCHEMA_VERSIONS, TOP_LEVEL_FIELDS, parse};
 pub use validate::visit_scalars;

@@ -95,13 +95,5 @@ pub fn default_source(name: &str) -> Source {
 /// `mysql-connstr` → `MYSQL_CONNSTR`: letters upper-cased, digits kept,
 /// anything else `_`.
 pub fn env_var_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    crate::manifest::upper_snake(name)
 }

@@ -27,17 +27,7 @@ pub struct SetFileError {
 
 impl fmt::Display for SetFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.diagnostics.len();
-        write!(
-            f,
-            "{} has {count} problem{}:",
-            self.file.display(),
-            if count == 1 { "" } else { "s" }
-        )?;
-        for d in &self.diagnostics {
-            write!(f, "\n  {}", d.display_in(&self.file))?;
-        }
-        Ok(())
+        crate::manifest::write_problems(f, &self.file, self.diagnostics.len(), &self.diagnostics)
     }
 }
 
