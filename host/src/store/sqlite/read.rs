@@ -11,6 +11,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::rows::{self, OUTPUT_COLUMNS, RESULT_COLUMNS, RUN_COLUMN_COUNT, RUN_COLUMNS};
+use super::shared::installation_by_key;
 use super::{SqlResult, SqliteStore};
 use crate::store::lease::{self, Probe};
 use crate::store::{
@@ -289,23 +290,6 @@ impl SqliteStore {
         }
         Ok(installation)
     }
-}
-
-fn installation_by_key(
-    conn: &Connection,
-    path: &Path,
-    key: &InstallationKey,
-) -> Result<Option<Installation>, StoreError> {
-    conn.query_row(
-        &format!(
-            "SELECT {} FROM installations WHERE namespace = ?1 AND name = ?2",
-            rows::INSTALLATION_COLUMNS
-        ),
-        (&key.namespace, &key.name),
-        rows::installation,
-    )
-    .optional()
-    .sql(path, &format!("read installation {key}"))
 }
 
 fn installation_id(

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::SqlResult;
 use super::rows;
@@ -52,13 +52,14 @@ impl Drop for PutSecrets<'_> {
     }
 }
 
-/// The installation's row, or a not-found error naming it.
-pub(super) fn installation_row(
-    tx: &Transaction<'_>,
+/// The installation's row, if it exists. Reads and writes (a
+/// `Transaction` derefs to a `Connection`) share this one query.
+pub(super) fn installation_by_key(
+    conn: &Connection,
     path: &Path,
     key: &InstallationKey,
-) -> Result<Installation, StoreError> {
-    tx.query_row(
+) -> Result<Option<Installation>, StoreError> {
+    conn.query_row(
         &format!(
             "SELECT {} FROM installations WHERE namespace = ?1 AND name = ?2",
             rows::INSTALLATION_COLUMNS
@@ -67,8 +68,16 @@ pub(super) fn installation_row(
         rows::installation,
     )
     .optional()
-    .sql(path, &format!("read installation {key}"))?
-    .ok_or_else(|| StoreError::InstallationNotFound(key.clone()))
+    .sql(path, &format!("read installation {key}"))
+}
+
+/// The installation's row, or a not-found error naming it.
+pub(super) fn installation_row(
+    tx: &Transaction<'_>,
+    path: &Path,
+    key: &InstallationKey,
+) -> Result<Installation, StoreError> {
+    installation_by_key(tx, path, key)?.ok_or_else(|| StoreError::InstallationNotFound(key.clone()))
 }
 
 /// The run's installation id and bundle.json.
