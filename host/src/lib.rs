@@ -11,6 +11,8 @@ pub mod drivers;
 pub mod home;
 pub mod manifest;
 pub mod mixin;
+#[cfg(feature = "cli")]
+pub mod operation;
 pub mod runtime;
 pub mod secrets;
 pub mod sets;

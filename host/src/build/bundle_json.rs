@@ -35,8 +35,10 @@ pub const STAMP_EXTENSION: &str = "sh.wharf";
 
 const FILE_PARAMETERS_EXTENSION: &str = "sh.porter.file-parameters";
 const DEPENDENCIES_EXTENSION: &str = "io.cnab.dependencies";
-const PARAMETER_SOURCES_EXTENSION: &str = "io.cnab.parameter-sources";
-const DOCKER_EXTENSION: &str = "io.cnab.docker";
+/// Where parameters fed from outputs (and dependencies) name their source.
+pub const PARAMETER_SOURCES_EXTENSION: &str = "io.cnab.parameter-sources";
+/// The extension of bundles that drive the host's Docker (`required: docker`).
+pub const DOCKER_EXTENSION: &str = "io.cnab.docker";
 
 /// What goes into the stamp besides the manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,10 +5,16 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use wharf::sets::SetKind;
 
+mod actions;
 mod build;
+mod bundle_source;
+mod installations;
 mod mixins;
 mod output;
+mod secrets;
+mod sets;
 mod version;
 
 /// Wharf builds, publishes and runs Cloud Native Application Bundles whose
@@ -37,6 +43,33 @@ enum Command {
     Schema(build::SchemaArgs),
     /// Show a bundle's parameters, credentials, outputs and actions.
     Explain(build::ExplainArgs),
+    /// Install a bundle as a new installation.
+    Install(actions::InstallArgs),
+    /// Upgrade an installation.
+    Upgrade(actions::ActionArgs),
+    /// Run a custom action of an installation.
+    Invoke(actions::InvokeArgs),
+    /// Uninstall an installation.
+    Uninstall(actions::UninstallArgs),
+    /// Manage parameter sets.
+    #[command(subcommand, aliases = ["parameter", "param", "params"])]
+    Parameters(sets::SetsCommand),
+    /// Manage credential sets.
+    #[command(subcommand, aliases = ["credential", "cred", "creds"])]
+    Credentials(sets::SetsCommand),
+    /// Inspect and delete installations, their runs, outputs and logs.
+    #[command(subcommand, aliases = ["installation", "inst"])]
+    Installations(installations::InstallationsCommand),
+    /// List installations (`wharf installations list`).
+    List(installations::ListArgs),
+    /// Show an installation (`wharf installations show`).
+    Show(installations::ShowArgs),
+    /// Manage the named secrets that sets read with `secret: KEY`.
+    #[command(subcommand, alias = "secret")]
+    Secrets(secrets::SecretsCommand),
+    /// Show the logs of a run.
+    #[command(subcommand, alias = "log")]
+    Logs(installations::LogsCommand),
 }
 
 /// Runs the parsed command line.
@@ -49,5 +82,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Build(args) => build::build(args).await,
         Command::Schema(args) => build::schema(args).await,
         Command::Explain(args) => build::explain(args).await,
+        Command::Install(args) => actions::install(args).await,
+        Command::Upgrade(args) => actions::upgrade(args).await,
+        Command::Invoke(args) => actions::invoke(args).await,
+        Command::Uninstall(args) => actions::uninstall(args).await,
+        Command::Parameters(command) => sets::run(SetKind::Parameter, command).await,
+        Command::Credentials(command) => sets::run(SetKind::Credential, command).await,
+        Command::Installations(command) => installations::run(command).await,
+        Command::List(args) => installations::list(args).await,
+        Command::Show(args) => installations::show(args).await,
+        Command::Secrets(command) => secrets::run(command),
+        Command::Logs(command) => installations::logs(command).await,
     }
 }

@@ -440,6 +440,26 @@ pub fn is_sensitive(definition: &Definition) -> bool {
     definition.get("writeOnly") == Some(&Value::Bool(true))
 }
 
+/// A file parameter: a base64-encoded string, as Porter declares `file`.
+pub fn is_file_definition(definition: &Definition) -> bool {
+    definition_type(Some(definition)) == "string"
+        && definition.get("contentEncoding").and_then(Value::as_str) == Some("base64")
+}
+
+/// The declared JSON type, the first non-null one of a list; `string` when
+/// there is none (how Porter and the runtime read an untyped value).
+pub fn definition_type(definition: Option<&Definition>) -> &str {
+    match definition.and_then(|d| d.get("type")) {
+        Some(Value::String(t)) => t,
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("string"),
+        _ => "string",
+    }
+}
+
 /// Reads `null` as the type's empty value, as Go's decoder does.
 fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

@@ -23,8 +23,8 @@ pub mod schema;
 
 pub use bundle::{
     Action, Bundle, BundleError, CNAB_SCHEMA_VERSION, CORE_ACTIONS, Credential, Definition, Image,
-    InvocationImage, Location, Maintainer, Output, Parameter, applies_to, is_core_action,
-    is_sensitive,
+    InvocationImage, Location, Maintainer, Output, Parameter, applies_to, definition_type,
+    is_core_action, is_file_definition, is_sensitive,
 };
 pub use canonical::{canonicalize, digest, format_number};
 #[cfg(feature = "cli")]

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use super::error::RuntimeError;
 use super::layout::Layout;
 use super::mask::Masker;
-use crate::cnab::{Bundle, Definition, is_sensitive};
+use crate::cnab::{Bundle, Definition, definition_type, is_file_definition, is_sensitive};
 
 /// The internal parameter that turns on debug output.
 pub const DEBUG_PARAMETER: &str = "wharf-debug";
@@ -157,26 +157,6 @@ pub fn read_inputs(
     Ok(inputs)
 }
 
-/// A file parameter: a base64-encoded string, as Porter declares `file`.
-pub fn is_file_definition(definition: &Definition) -> bool {
-    type_of(Some(definition)) == "string"
-        && definition.get("contentEncoding").and_then(Value::as_str) == Some("base64")
-}
-
-/// The declared JSON type, the first non-null one of a list; `string` when
-/// there is none.
-fn type_of(definition: Option<&Definition>) -> &str {
-    match definition.and_then(|d| d.get("type")) {
-        Some(Value::String(t)) => t,
-        Some(Value::Array(types)) => types
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|t| *t != "null")
-            .unwrap_or("string"),
-        _ => "string",
-    }
-}
-
 /// A value not given: the definition's default, else the empty string
 /// (what Porter renders for an unset parameter).
 fn default_value(definition: Option<&Definition>) -> Value {
@@ -190,7 +170,7 @@ fn default_value(definition: Option<&Definition>) -> Value {
 /// other type is read as JSON. The error never quotes the value, which may
 /// be a secret.
 fn typed(name: &str, text: &str, definition: Option<&Definition>) -> Result<Value, RuntimeError> {
-    let wanted = type_of(definition);
+    let wanted = definition_type(definition);
     if wanted == "string" {
         return Ok(Value::String(text.to_string()));
     }

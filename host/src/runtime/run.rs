@@ -73,11 +73,15 @@ async fn run_masked(
     mask_passed_in_outputs(&bundle, &inputs, masker);
     let relocations = read_relocations(layout)?;
     let variables = Variables::new(&bundle, &invocation, &inputs, env, &relocations);
+    let installation = invocation.installation.as_deref().unwrap_or_default();
+    let installation = if invocation.namespace.is_empty() {
+        installation.to_string()
+    } else {
+        format!("{}/{installation}", invocation.namespace)
+    };
     sink.say(&format!(
-        "executing {action} action from {} (installation: {}/{})",
-        bundle.name,
-        invocation.namespace,
-        invocation.installation.as_deref().unwrap_or_default()
+        "executing {action} action from {} (installation: {installation})",
+        bundle.name
     ));
     if let Some(archive) = &inputs.state_file {
         let files = state::unpack(archive, &layout.app_dir())?;

@@ -50,6 +50,9 @@ pub enum SecretError {
         "invalid secret reference {reference:?}: the local secret store's references are 32 lowercase hex digits; the record is damaged or was made with another secrets backend"
     )]
     InvalidReference { reference: String },
+    /// A named secret's key is not a plain name.
+    #[error("invalid secret key {key:?}: {reason}")]
+    InvalidKey { key: String, reason: &'static str },
     /// The operating system's random source failed.
     #[error("cannot generate a secret id: the operating system's random source failed: {0}")]
     Random(String),

@@ -57,7 +57,7 @@ impl LocalSecretStore {
     }
 
     /// Creates the directory (0700), or tightens an existing one.
-    fn ensure_dir(&self) -> Result<(), SecretError> {
+    pub(super) fn ensure_dir(&self) -> Result<(), SecretError> {
         let fail = |source| SecretError::Directory {
             path: self.dir.clone(),
             source,
@@ -85,20 +85,7 @@ impl SecretStore for LocalSecretStore {
         self.ensure_dir()?;
         let reference = SecretRef::new(new_id()?);
         let path = self.path_of(&reference)?;
-        let write_err = |source| SecretError::Write {
-            path: path.clone(),
-            source,
-        };
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".tmp-");
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
-        let mut file = builder.tempfile_in(&self.dir).map_err(write_err)?;
-        file.write_all(value).map_err(write_err)?;
-        file.as_file().sync_all().map_err(write_err)?;
-        file.persist_noclobber(&path)
-            .map_err(|e| write_err(e.error))?;
-        sync_dir(&self.dir).map_err(write_err)?;
+        write_private(&self.dir, &path, value, false)?;
         Ok(reference)
     }
 
@@ -131,6 +118,35 @@ fn new_id() -> Result<String, SecretError> {
     Ok(hex::encode(bytes))
 }
 
+/// Writes `value` to `path` in `dir` atomically as a 0600 file: a crash
+/// leaves the old file or the new one, never part of one. `replace`
+/// allows overwriting an existing file.
+pub(super) fn write_private(
+    dir: &Path,
+    path: &Path,
+    value: &[u8],
+    replace: bool,
+) -> Result<(), SecretError> {
+    let write_err = |source| SecretError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
+    let mut file = builder.tempfile_in(dir).map_err(write_err)?;
+    file.write_all(value).map_err(write_err)?;
+    file.as_file().sync_all().map_err(write_err)?;
+    if replace {
+        file.persist(path).map_err(|e| write_err(e.error))?;
+    } else {
+        file.persist_noclobber(path)
+            .map_err(|e| write_err(e.error))?;
+    }
+    sync_dir(dir).map_err(write_err)
+}
+
 /// Makes an existing directory private to its owner (0700).
 fn restrict_dir(dir: &Path) -> Result<(), SecretError> {
     #[cfg(unix)]
@@ -151,7 +167,7 @@ fn restrict_dir(dir: &Path) -> Result<(), SecretError> {
 }
 
 /// Makes a rename or removal in `dir` durable.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
+pub(super) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     fs::File::open(dir)?.sync_all()?;
     #[cfg(not(unix))]

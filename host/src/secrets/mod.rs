@@ -10,12 +10,14 @@
 
 mod error;
 mod local;
+mod named;
 mod value;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::SecretError;
 pub use local::LocalSecretStore;
+pub use named::NamedSecrets;
 pub use value::SecretValue;
 
 /// Where a secret lives in its backend: an opaque id the backend chose.

@@ -5,6 +5,7 @@
 //! same directory `scripts/test` and the host's build script use), so a plain
 //! `cargo test` works as well as the full test script.
 
+pub mod cli;
 pub mod docker;
 pub mod docker_proxy;
 pub mod runtime;

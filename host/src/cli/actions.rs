@@ -1,0 +1,299 @@
+//! `wharf install|upgrade|invoke|uninstall`: the operator's commands, with
+//! Porter v1's flags.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use wharf::cnab::{Bundle, is_file_definition};
+use wharf::home::WharfHome;
+use wharf::manifest::MANIFEST_FILE;
+use wharf::mixin::TerminalSink;
+use wharf::operation::{
+    DeleteAfter, ExecuteOptions, OperationRequest, PrepareContext, PreparedRun, execute,
+    invocation_for, prepare,
+};
+use wharf::secrets::NamedSecrets;
+use wharf::sets::{ResolveContext, SetStore};
+use wharf::store::{BundleInfo, InstallationKey, InstallationStore};
+
+use super::bundle_source::{BundleSourceArgs, LoadedBundle};
+
+/// Where a run goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriverName {
+    /// Run the invocation image in a container of the local Docker Engine.
+    #[default]
+    Docker,
+    /// Print what would run, and run nothing.
+    Debug,
+}
+
+/// The flags every action takes.
+#[derive(Debug, clap::Args)]
+pub struct ActionArgs {
+    /// The installation's name; defaults to the bundle's name.
+    installation: Option<String>,
+    #[command(flatten)]
+    bundle: BundleSourceArgs,
+    /// The installation's namespace (empty: the global one).
+    #[arg(short, long, default_value = "")]
+    namespace: String,
+    /// A parameter value, NAME=VALUE; NAME=@FILE reads the value from a file (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// A parameter set by name, or a set file (repeatable; later ones win).
+    #[arg(short = 'p', long = "parameter-set", value_name = "NAME")]
+    parameter_sets: Vec<String>,
+    /// A credential set by name, or a set file (repeatable; later ones win).
+    #[arg(
+        short = 'c',
+        long = "credential-set",
+        alias = "cred",
+        value_name = "NAME"
+    )]
+    credential_sets: Vec<String>,
+    /// A label for the installation, KEY=VALUE (repeatable).
+    #[arg(short, long = "label", value_name = "KEY=VALUE")]
+    labels: Vec<String>,
+    /// Run even when Wharf would refuse (a second install, an upgrade of an
+    /// installation that is not installed).
+    #[arg(long)]
+    force: bool,
+    /// Do not keep the run's logs in the installation records.
+    #[arg(long)]
+    no_logs: bool,
+    /// Give the bundle the host's Docker daemon (bundles with `required: docker`).
+    #[arg(long)]
+    allow_docker_host_access: bool,
+    /// Where to run the bundle.
+    #[arg(short, long, value_enum, default_value_t)]
+    driver: DriverName,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    #[command(flatten)]
+    common: ActionArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InvokeArgs {
+    /// The custom action to run.
+    #[arg(long)]
+    action: String,
+    #[command(flatten)]
+    common: ActionArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UninstallArgs {
+    /// Delete the installation's records once it is uninstalled.
+    #[arg(long)]
+    delete: bool,
+    /// Delete the installation's records even if the uninstall fails.
+    #[arg(long, conflicts_with = "delete")]
+    force_delete: bool,
+    #[command(flatten)]
+    common: ActionArgs,
+}
+
+pub async fn install(args: InstallArgs) -> Result<ExitCode> {
+    run_action("install", args.common, DeleteAfter::Never).await
+}
+
+pub async fn upgrade(args: ActionArgs) -> Result<ExitCode> {
+    run_action("upgrade", args, DeleteAfter::Never).await
+}
+
+pub async fn invoke(args: InvokeArgs) -> Result<ExitCode> {
+    run_action(&args.action, args.common, DeleteAfter::Never).await
+}
+
+pub async fn uninstall(args: UninstallArgs) -> Result<ExitCode> {
+    let delete = if args.force_delete {
+        DeleteAfter::Always
+    } else if args.delete {
+        DeleteAfter::OnSuccess
+    } else {
+        DeleteAfter::Never
+    };
+    run_action("uninstall", args.common, delete).await
+}
+
+async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -> Result<ExitCode> {
+    let home = WharfHome::from_env()?;
+    let store: Arc<dyn InstallationStore> =
+        Arc::new(wharf::store::open(&home).context("cannot open the installation records")?);
+    let loaded = load_bundle(action, &args, store.as_ref()).await?;
+    let name = args
+        .installation
+        .clone()
+        .unwrap_or_else(|| loaded.bundle.name.clone());
+    let request = OperationRequest {
+        key: InstallationKey::new(&args.namespace, name),
+        action: action.to_string(),
+        params: read_params(&args.params, &loaded.bundle)?,
+        parameter_sets: non_empty(&args.parameter_sets),
+        credential_sets: non_empty(&args.credential_sets),
+        labels: labels(&args.labels)?,
+        force: args.force,
+        allow_docker_host_access: args.allow_docker_host_access,
+        bundle: loaded.bundle,
+        bundle_json: loaded.json,
+        bundle_info: loaded.info,
+    };
+    let prepared = prepare_blocking(&home, store.clone(), request).await?;
+    if args.driver == DriverName::Debug {
+        let (invocation, _) = invocation_for(&prepared, "(debug driver: not recorded)")?;
+        println!("{}", wharf::drivers::debug::describe(&invocation));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let key = prepared.request.key.clone();
+    eprintln!(
+        "{action} of installation {key} with bundle {} {}",
+        prepared.request.bundle.name, prepared.request.bundle.version
+    );
+    let docker = wharf::build::image::connect().await?;
+    let options = ExecuteOptions {
+        no_logs: args.no_logs,
+        delete_after,
+    };
+    let outcome = execute(
+        store,
+        &docker,
+        prepared,
+        Arc::new(TerminalSink::default()),
+        options,
+    )
+    .await?;
+    if !outcome.succeeded() {
+        bail!(
+            "{}; installation {key}, run {}. `wharf logs show -i {}` shows its log",
+            outcome.message,
+            outcome.run_id,
+            key.name
+        );
+    }
+    eprintln!(
+        "{action} of installation {key} succeeded (run {})",
+        outcome.run_id
+    );
+    if outcome.deleted {
+        eprintln!("deleted the records of installation {key}");
+    } else if !outcome.outputs.is_empty() {
+        let names: Vec<&str> = outcome
+            .outputs
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !n.starts_with("wharf-"))
+            .collect();
+        if !names.is_empty() {
+            eprintln!(
+                "outputs: {}; `wharf installations outputs list {}` shows them",
+                names.join(", "),
+                key.name
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bundle named by the flags; without any, the porter.yaml here, and
+/// for an existing installation without one, the bundle it last ran.
+async fn load_bundle(
+    action: &str,
+    args: &ActionArgs,
+    store: &dyn InstallationStore,
+) -> Result<LoadedBundle> {
+    let mut progress = |line: &str| eprint!("{line}");
+    if args.bundle.is_given() || action == "install" || Path::new(MANIFEST_FILE).exists() {
+        return args.bundle.load(&mut progress).await;
+    }
+    let Some(name) = &args.installation else {
+        bail!(
+            "name the installation (`wharf {action} NAME`), or run this where its porter.yaml \
+             is, or pass --file, --cnab-file or --reference"
+        );
+    };
+    let key = InstallationKey::new(&args.namespace, name);
+    let installation = store.installation(&key)?;
+    let bundle = Bundle::from_slice(installation.bundle_json.as_bytes()).with_context(|| {
+        format!(
+            "the bundle recorded for installation {key} cannot be read; pass --file or --cnab-file"
+        )
+    })?;
+    Ok(LoadedBundle {
+        bundle,
+        json: installation.bundle_json.clone(),
+        info: BundleInfo {
+            ..installation.bundle.clone()
+        },
+    })
+}
+
+async fn prepare_blocking(
+    home: &WharfHome,
+    store: Arc<dyn InstallationStore>,
+    request: OperationRequest,
+) -> Result<PreparedRun> {
+    let home = home.clone();
+    tokio::task::spawn_blocking(move || {
+        let sets = SetStore::new(&home);
+        let secrets = NamedSecrets::new(&home);
+        let lookup = |key: &str| -> anyhow::Result<Option<Vec<u8>>> {
+            Ok(secrets.get(key)?.map(|v| v.expose().to_vec()))
+        };
+        let context = PrepareContext {
+            store: store.as_ref(),
+            sets: &sets,
+            resolve: ResolveContext::from_process(&lookup),
+        };
+        prepare(&context, request)
+    })
+    .await
+    .context("the preparation worker stopped")?
+}
+
+/// `--param` values as bytes: `@FILE` is read, and so is the value of a
+/// file parameter, which Porter takes as a path.
+fn read_params(flags: &[String], bundle: &Bundle) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut params = Vec::new();
+    for flag in flags {
+        let Some((name, value)) = flag.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+            bail!("--param {flag:?} is not NAME=VALUE (use NAME=@FILE to read a file)");
+        };
+        let is_file = bundle
+            .parameter_definition(name)
+            .is_some_and(is_file_definition);
+        let path = match value.strip_prefix('@') {
+            Some(path) => Some(PathBuf::from(path)),
+            None if is_file => Some(PathBuf::from(value)),
+            None => None,
+        };
+        let bytes = match path {
+            Some(path) => std::fs::read(&path).with_context(|| {
+                format!("--param {name}: cannot read the file {}", path.display())
+            })?,
+            None => value.as_bytes().to_vec(),
+        };
+        params.push((name.to_string(), bytes));
+    }
+    Ok(params)
+}
+
+fn labels(flags: &[String]) -> Result<BTreeMap<String, String>> {
+    flags
+        .iter()
+        .map(|flag| match flag.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => bail!("--label {flag:?} is not KEY=VALUE"),
+        })
+        .collect()
+}
+
+fn non_empty(names: &[String]) -> Option<Vec<String>> {
+    (!names.is_empty()).then(|| names.to_vec())
+}

@@ -1,0 +1,128 @@
+//! Where the bundle of a command comes from: Porter's `--file`,
+//! `--cnab-file` and `--reference` flags, shared by every command that
+//! needs a bundle (`install`, `upgrade`, `invoke`, `uninstall`,
+//! `parameters generate`, `credentials generate`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use wharf::cnab::Bundle;
+use wharf::manifest::MANIFEST_FILE;
+use wharf::store::BundleInfo;
+
+use super::mixins::open;
+
+/// The bundle flags. With none of them, `./porter.yaml` is used.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BundleSourceArgs {
+    /// Path to a porter.yaml: the bundle is built first if it changed.
+    #[arg(short, long, conflicts_with_all = ["cnab_file", "reference"])]
+    pub file: Option<PathBuf>,
+    /// Path to a bundle.json (its invocation image must be in Docker).
+    #[arg(long, value_name = "FILE", conflicts_with = "reference")]
+    pub cnab_file: Option<PathBuf>,
+    /// An OCI reference of a published bundle.
+    #[arg(short, long, value_name = "REF")]
+    pub reference: Option<String>,
+    /// Use the last build of porter.yaml (.cnab/bundle.json) as it is,
+    /// even if the bundle changed since.
+    #[arg(long)]
+    pub autobuild_disabled: bool,
+}
+
+/// A bundle ready to run, with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedBundle {
+    pub bundle: Bundle,
+    /// The bundle.json text as read.
+    pub json: String,
+    pub info: BundleInfo,
+}
+
+impl BundleSourceArgs {
+    /// Whether any bundle flag was given.
+    pub fn is_given(&self) -> bool {
+        self.file.is_some() || self.cnab_file.is_some() || self.reference.is_some()
+    }
+
+    /// Loads the bundle: builds a porter.yaml when it changed (nothing
+    /// happens, not even a Docker call, when it is up to date), reads a
+    /// bundle.json as it is.
+    pub async fn load(&self, progress: &mut dyn FnMut(&str)) -> Result<LoadedBundle> {
+        if let Some(reference) = &self.reference {
+            bail!(
+                "cannot use --reference {reference}: this Wharf cannot pull bundles from a \
+                 registry yet; build the bundle here and pass --file porter.yaml, or pass \
+                 --cnab-file with its bundle.json"
+            );
+        }
+        let path = match &self.cnab_file {
+            Some(path) => path.clone(),
+            None => {
+                let manifest = self
+                    .file
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(MANIFEST_FILE));
+                if !manifest.exists() {
+                    bail!(
+                        "{} does not exist; run this in a bundle directory, or name the bundle \
+                         with --file porter.yaml, --cnab-file bundle.json or --reference",
+                        manifest.display()
+                    );
+                }
+                if self.autobuild_disabled {
+                    built_bundle_json(&manifest)
+                } else {
+                    build(&manifest, progress).await?
+                }
+            }
+        };
+        read_bundle_json(&path)
+    }
+}
+
+async fn build(manifest: &Path, progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
+    let (host, catalog) = open()?;
+    let options = wharf::build::BuildOptions {
+        manifest: manifest.to_path_buf(),
+        ..wharf::build::BuildOptions::default()
+    };
+    let result = wharf::build::build(&options, &host, &catalog, progress)
+        .await
+        .with_context(|| format!("cannot build the bundle of {}", manifest.display()))?;
+    Ok(result.bundle_json)
+}
+
+/// Where `wharf build` wrote the bundle.json of `manifest`.
+fn built_bundle_json(manifest: &Path) -> PathBuf {
+    manifest
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(".cnab")
+        .join("bundle.json")
+}
+
+/// Reads and checks a bundle.json.
+pub fn read_bundle_json(path: &Path) -> Result<LoadedBundle> {
+    let json = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the bundle {}", path.display()))?;
+    let bundle = Bundle::from_slice(json.as_bytes())
+        .with_context(|| format!("{} is not a valid bundle.json", path.display()))?;
+    if bundle.invocation_images.is_empty() {
+        bail!(
+            "{} has no invocation image, so there is nothing to run; rebuild it with `wharf build`",
+            path.display()
+        );
+    }
+    let reference = std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string();
+    let info = BundleInfo {
+        reference,
+        name: bundle.name.clone(),
+        version: bundle.version.clone(),
+        digest: String::new(),
+    };
+    Ok(LoadedBundle { bundle, json, info })
+}

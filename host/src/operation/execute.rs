@@ -1,0 +1,255 @@
+//! Running a prepared run and recording it.
+//!
+//! The record is written in two transactions around the container: the
+//! run and its `running` result before it starts, the outputs, logs and
+//! final result after it ends (on failure too, so outputs written before a
+//! failing step are kept). A process killed in between leaves a run that
+//! reads back as `unknown`.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::{Context, Result};
+use bollard::Docker;
+
+use super::invocation::{RunIdentity, build_invocation};
+use super::prepare::PreparedRun;
+use crate::build::bundle_json::STATE_NAME;
+use crate::drivers::{Completed, Invocation, docker};
+use crate::mixin::{LogLevel, OutputSink, Stream};
+use crate::runtime::{Masker, MaskingSink};
+use crate::store::{FinishRun, InstallationSpec, InstallationStore, NewOutput, NewRun, Status};
+
+/// The most log text a run keeps; the rest is cut, and the cut is said.
+const MAX_LOG_BYTES: usize = 8 << 20;
+
+/// What to do with the installation after the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DeleteAfter {
+    /// Keep it.
+    #[default]
+    Never,
+    /// Delete its records when the uninstall succeeded (`--delete`).
+    OnSuccess,
+    /// Delete them however it ended (`--force-delete`).
+    Always,
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExecuteOptions {
+    /// Do not keep the run's logs (`--no-logs`).
+    pub no_logs: bool,
+    pub delete_after: DeleteAfter,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub run_id: String,
+    pub status: Status,
+    /// The container's exit code; `None` when it never ran.
+    pub exit_code: Option<i64>,
+    /// Why it failed; empty on success.
+    pub message: String,
+    /// The outputs recorded, by name.
+    pub outputs: Vec<String>,
+    /// Whether the installation's records were deleted afterwards.
+    pub deleted: bool,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.status == Status::Succeeded
+    }
+}
+
+/// The invocation a prepared run would start, and the secrets to mask;
+/// what the `debug` driver shows.
+pub fn invocation_for(prepared: &PreparedRun, revision: &str) -> Result<(Invocation, Vec<String>)> {
+    let request = &prepared.request;
+    build_invocation(
+        &request.bundle,
+        &RunIdentity {
+            action: &request.action,
+            installation: &request.key.name,
+            namespace: &request.key.namespace,
+            revision,
+        },
+        &prepared.parameters,
+        &prepared.credentials,
+        request.allow_docker_host_access,
+    )
+}
+
+/// Records the run, runs it through Docker with its output masked and
+/// streamed to `sink`, and records how it ended.
+pub async fn execute(
+    store: Arc<dyn InstallationStore>,
+    docker: &Docker,
+    prepared: PreparedRun,
+    sink: Arc<dyn OutputSink>,
+    options: ExecuteOptions,
+) -> Result<Outcome> {
+    let request = &prepared.request;
+    let key = request.key.clone();
+    let spec = InstallationSpec {
+        key: key.clone(),
+        bundle: request.bundle_info.clone(),
+        bundle_json: request.bundle_json.clone(),
+        parameter_sets: prepared.parameter_sets.clone(),
+        credential_sets: prepared.credential_sets.clone(),
+        labels: match &prepared.existing {
+            Some(existing) if request.labels.is_empty() => existing.labels.clone(),
+            _ => request.labels.clone(),
+        },
+    };
+    let mut new_run = NewRun::new(key.clone(), request.action.clone());
+    for (name, value) in &prepared.parameters {
+        new_run = if value.sensitive {
+            new_run.sensitive_parameter(name, value.value.clone())
+        } else {
+            new_run.parameter(name, value.value.clone())
+        };
+    }
+    let active = blocking(&store, move |s| {
+        s.upsert_installation(spec)?;
+        s.start_run(new_run)
+    })
+    .await
+    .context("cannot record the start of the run")?;
+    let run_id = active.id().to_string();
+
+    let (invocation, secrets) = invocation_for(&prepared, &run_id)?;
+    let masker = Masker::default();
+    for secret in &secrets {
+        masker.add(secret);
+    }
+    let capture = Arc::new(LogCapture::new(sink));
+    let masking = MaskingSink::new(capture.clone(), masker.clone());
+    let ran = docker::run(docker, &invocation, &mut |stream, bytes| {
+        masking.output("bundle", stream, bytes)
+    })
+    .await;
+    masking.flush();
+
+    let bundle = &request.bundle;
+    let (finish, exit_code) = match &ran {
+        Ok(Completed { exit_code: 0, .. }) => (FinishRun::succeeded(), Some(0)),
+        Ok(Completed { exit_code, .. }) => (
+            FinishRun::failed(format!(
+                "the {} action failed: the invocation image exited with code {exit_code}",
+                request.action
+            )),
+            Some(*exit_code),
+        ),
+        Err(e) => (
+            FinishRun::failed(masker.mask_str(&format!("the run could not complete: {e:#}"))),
+            None,
+        ),
+    };
+    let mut finish = finish;
+    let mut recorded = Vec::new();
+    if let Ok(completed) = &ran {
+        for (name, value) in &completed.outputs {
+            if !bundle.outputs.contains_key(name) {
+                continue;
+            }
+            let sensitive = bundle.is_sensitive_output(name) || name == STATE_NAME;
+            if sensitive && let Ok(text) = std::str::from_utf8(value) {
+                masker.add(text);
+            }
+            recorded.push(name.clone());
+            finish.outputs.push(NewOutput {
+                name: name.clone(),
+                value: value.clone(),
+                sensitive,
+            });
+        }
+    }
+    if !options.no_logs {
+        finish.logs = Some(masker.mask_str(&capture.text()));
+    }
+    let status = finish.status;
+    let message = finish.message.clone();
+    blocking(&store, move |s| s.finish_run(active, finish).map(|_| ()))
+        .await
+        .context("the run ended but its result could not be recorded")?;
+
+    let delete = match options.delete_after {
+        DeleteAfter::Never => false,
+        DeleteAfter::OnSuccess => status == Status::Succeeded,
+        DeleteAfter::Always => true,
+    };
+    if delete {
+        let key = key.clone();
+        blocking(&store, move |s| s.delete_installation(&key))
+            .await
+            .context("the uninstall ran but the installation's records could not be deleted")?;
+    }
+    Ok(Outcome {
+        run_id,
+        status,
+        exit_code,
+        message,
+        outputs: recorded,
+        deleted: delete,
+    })
+}
+
+/// Runs a store call off the async workers: stores are synchronous.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<dyn InstallationStore>,
+    call: impl FnOnce(&dyn InstallationStore) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T> {
+    let store = store.clone();
+    let result = tokio::task::spawn_blocking(move || call(store.as_ref()))
+        .await
+        .context("the installation store's worker stopped")?;
+    Ok(result?)
+}
+
+/// Passes output on and keeps a copy, in order, for the run's log.
+struct LogCapture {
+    inner: Arc<dyn OutputSink>,
+    text: Mutex<Vec<u8>>,
+}
+
+impl LogCapture {
+    fn new(inner: Arc<dyn OutputSink>) -> Self {
+        Self {
+            inner,
+            text: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn text(&self) -> String {
+        let bytes = self.text.lock().unwrap_or_else(PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    fn keep(&self, bytes: &[u8]) {
+        let mut text = self.text.lock().unwrap_or_else(PoisonError::into_inner);
+        if text.len() >= MAX_LOG_BYTES {
+            return;
+        }
+        let room = MAX_LOG_BYTES - text.len();
+        if bytes.len() <= room {
+            text.extend_from_slice(bytes);
+        } else {
+            text.extend_from_slice(&bytes[..room]);
+            text.extend_from_slice(b"\n[wharf: the log was cut here at 8 MiB]\n");
+        }
+    }
+}
+
+impl OutputSink for LogCapture {
+    fn output(&self, mixin: &str, stream: Stream, bytes: &[u8]) {
+        self.keep(bytes);
+        self.inner.output(mixin, stream, bytes);
+    }
+
+    fn log(&self, mixin: &str, level: LogLevel, message: &str) {
+        self.keep(format!("{mixin}: {message}\n").as_bytes());
+        self.inner.log(mixin, level, message);
+    }
+}

@@ -1,0 +1,28 @@
+//! Running an action on an installation: Porter's `install`, `upgrade`,
+//! `invoke` and `uninstall`.
+//!
+//! Data flows one way: the operator's request ([`OperationRequest`]) is
+//! [`prepare`]d against the installation's records and the parameter and
+//! credential sets, with nothing written and no container started, so
+//! every refusal (a second install, a missing required credential, a
+//! bundle that wants the Docker socket) costs nothing. Then [`execute`]
+//! records the run, runs the invocation image through a driver, and
+//! records the outcome.
+//!
+//! - [`parameters`]: Porter's precedence of parameter values;
+//! - [`credentials`]: credential values, only ever from sets;
+//! - [`invocation`](mod@invocation): the CNAB environment and files;
+//! - [`prepare`](mod@prepare) and [`execute`](mod@execute).
+
+#![cfg(feature = "cli")]
+
+pub mod credentials;
+pub mod execute;
+pub mod invocation;
+pub mod parameters;
+pub mod prepare;
+
+pub use credentials::CredentialValue;
+pub use execute::{DeleteAfter, ExecuteOptions, Outcome, execute, invocation_for};
+pub use parameters::{ParameterValue, ValueOrigin};
+pub use prepare::{OperationRequest, PrepareContext, PreparedRun, prepare};

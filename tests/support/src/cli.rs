@@ -1,0 +1,157 @@
+//! Running the `wharf` binary the way an operator does, for end-to-end
+//! tests: one scratch `WHARF_HOME`, one working directory, the static
+//! runtime, and a transcript of every command's output, so a test can
+//! search all of it for values that must never appear.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+
+use crate::docker::ensure_docker;
+use crate::runtime::runtime_binary;
+
+/// One command's result as text.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub args: Vec<String>,
+    pub success: bool,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Panics with both streams unless the command succeeded.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert!(
+            self.success,
+            "wharf {:?} failed:\n--- stdout\n{}\n--- stderr\n{}",
+            self.args, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Panics unless the command failed.
+    #[track_caller]
+    pub fn failed(self) -> Self {
+        assert!(
+            !self.success,
+            "wharf {:?} should have failed:\n--- stdout\n{}\n--- stderr\n{}",
+            self.args, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Stdout read as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "wharf {:?} printed no JSON ({e}):\n{}",
+                self.args, self.stdout
+            )
+        })
+    }
+}
+
+/// The `wharf` binary with its own home, run in one directory.
+pub struct Wharf {
+    binary: PathBuf,
+    pub home: tempfile::TempDir,
+    pub dir: PathBuf,
+    docker_host: Option<String>,
+    transcript: Mutex<Vec<u8>>,
+}
+
+impl Wharf {
+    /// `binary` (a test's `env!("CARGO_BIN_EXE_wharf")`) with an empty
+    /// home, working in `dir`. Docker must be up.
+    pub fn new(binary: &str, dir: &Path) -> Self {
+        let docker = ensure_docker();
+        Self {
+            binary: PathBuf::from(binary),
+            home: crate::scratch_dir(),
+            dir: dir.to_path_buf(),
+            docker_host: Some(docker.docker_host()),
+            transcript: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Aims the commands at another Docker endpoint (a counting proxy).
+    pub fn with_docker_host(&mut self, docker_host: String) {
+        self.docker_host = Some(docker_host);
+    }
+
+    /// Runs `wharf ARGS` and records its output in the transcript.
+    pub fn run(&self, args: &[&str]) -> Ran {
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs `wharf ARGS` with extra environment variables.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Ran {
+        let mut command = Command::new(&self.binary);
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .env("WHARF_HOME", self.home.path())
+            .env("WHARF_RUNTIME", runtime_binary())
+            .stdin(Stdio::null());
+        if let Some(host) = &self.docker_host {
+            command.env("DOCKER_HOST", host);
+        }
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let out: Output = command.output().expect("the wharf binary runs");
+        let mut transcript = self.transcript.lock().unwrap();
+        transcript.extend_from_slice(&out.stdout);
+        transcript.extend_from_slice(&out.stderr);
+        Ran {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            success: out.status.success(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Everything every command printed so far.
+    pub fn transcript(&self) -> Vec<u8> {
+        self.transcript.lock().unwrap().clone()
+    }
+
+    /// The installation database file.
+    pub fn database(&self) -> PathBuf {
+        self.home.path().join("wharf.db")
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+}
+
+/// Every regular file under `dir` whose bytes contain `needle`, skipping
+/// directories named in `except`.
+pub fn files_containing(dir: &Path, needle: &str, except: &[&str]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !except.contains(&name.as_str()) {
+                found.extend(files_containing(&path, needle, except));
+            }
+        } else if std::fs::read(&path).is_ok_and(|bytes| contains(&bytes, needle)) {
+            found.push(path);
+        }
+    }
+    found
+}
