@@ -471,3 +471,84 @@ uninstall:
     let allowed = wharf.run(&["install", "--allow-docker-host-access"]).ok();
     assert!(allowed.stdout.contains("docker.sock"), "{}", allowed.stdout);
 }
+
+/// An interrupted run (SIGTERM, as from Ctrl-C or a CI timeout) is
+/// recorded as canceled with the log so far, and its container is removed.
+#[test]
+fn an_interrupted_run_is_canceled_and_its_container_removed() {
+    use std::io::{BufRead, BufReader};
+    let work = scratch_dir();
+    let wharf = Wharf::new(WHARF, work.path());
+    write(
+        work.path(),
+        "porter.yaml",
+        r#"schemaVersion: 1.0.1
+name: sleepy
+version: 0.1.0
+dockerfile: Dockerfile.tmpl
+mixins: [exec]
+install:
+  - exec:
+      command: ./sleepy.sh
+upgrade:
+  - exec:
+      command: "true"
+uninstall:
+  - exec:
+      command: "true"
+"#,
+    );
+    write(
+        work.path(),
+        "sleepy.sh",
+        "#!/bin/sh\necho going to sleep\nsleep 60\n",
+    );
+    write(
+        work.path(),
+        "Dockerfile.tmpl",
+        &format!("FROM {BUSYBOX_IMAGE}\nCOPY --chown=65532:0 . ${{BUNDLE_DIR}}\n"),
+    );
+    wharf.run(&["build"]).ok();
+    let mut child = wharf
+        .command(&["install"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("going to sleep") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "install ended early"
+        );
+    }
+    let started = std::time::Instant::now();
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the run was not cut short"
+    );
+
+    let runs = runs(&wharf, "sleepy");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["status"], "canceled");
+    let run_id = runs[0]["id"].as_str().unwrap().to_ascii_lowercase();
+    let logs = wharf.run(&["logs", "show", "-i", "sleepy"]).ok();
+    assert!(logs.stdout.contains("going to sleep"), "{}", logs.stdout);
+    let left = std::process::Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("name=wharf-{run_id}")])
+        .output()
+        .unwrap();
+    assert!(left.stdout.is_empty(), "the container was left behind");
+}

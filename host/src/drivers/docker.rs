@@ -8,8 +8,9 @@ use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    AttachContainerOptionsBuilder, DownloadFromContainerOptionsBuilder,
-    RemoveContainerOptionsBuilder, UploadToContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    AttachContainerOptionsBuilder, CreateContainerOptionsBuilder,
+    DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder,
+    UploadToContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -49,12 +50,19 @@ pub async fn run(
         host_config: Some(host_config),
         ..ContainerCreateBody::default()
     };
-    let created = docker.create_container(None, body).await.with_context(|| {
-        format!(
-            "cannot create a container from {}; is the image built (`wharf build`)?",
-            invocation.image
-        )
-    })?;
+    let options = invocation
+        .container_name
+        .as_deref()
+        .map(|name| CreateContainerOptionsBuilder::default().name(name).build());
+    let created = docker
+        .create_container(options, body)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot create a container from {}; is the image built (`wharf build`)?",
+                invocation.image
+            )
+        })?;
     let id = created.id;
     let result = run_created(docker, &id, invocation, on_output).await;
     let removed = docker
@@ -67,6 +75,24 @@ pub async fn run(
     removed
         .with_context(|| format!("the run finished but its container {id} could not be removed"))?;
     Ok(completed)
+}
+
+/// Removes the container named `name`, running or not; for a run cut
+/// short, whose own cleanup never ran. A container already gone is fine.
+pub async fn remove(docker: &Docker, name: &str) -> Result<()> {
+    match docker
+        .remove_container(
+            name,
+            Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+        )
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(()),
+        Err(e) => Err(anyhow!("cannot remove the container {name}: {e}")),
+    }
 }
 
 async fn run_created(

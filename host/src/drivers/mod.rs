@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 pub struct Invocation {
     /// The invocation image.
     pub image: String,
+    /// The container's name, so a run cut short can still find and remove
+    /// it; Docker picks one when `None`.
+    pub container_name: Option<String>,
     /// Environment variables: the CNAB_* variables, and parameters and
     /// credentials passed by variable.
     pub env: Vec<(String, String)>,

@@ -119,18 +119,41 @@ pub async fn execute(
     .context("cannot record the start of the run")?;
     let run_id = active.id().to_string();
 
-    let (invocation, secrets) = invocation_for(&prepared, &run_id)?;
+    let (mut invocation, secrets) = invocation_for(&prepared, &run_id)?;
+    let container = format!("wharf-{}", run_id.to_ascii_lowercase());
+    invocation.container_name = Some(container.clone());
     let masker = Masker::default();
     for secret in &secrets {
         masker.add(secret);
     }
     let capture = Arc::new(LogCapture::new(sink));
     let masking = MaskingSink::new(capture.clone(), masker.clone());
-    let ran = docker::run(docker, &invocation, &mut |stream, bytes| {
-        masking.output("bundle", stream, bytes)
-    })
-    .await;
+    let mut on_output = |stream, bytes: &[u8]| masking.output("bundle", stream, bytes);
+    let ran = tokio::select! {
+        ran = docker::run(docker, &invocation, &mut on_output) => Some(ran),
+        _ = interrupted() => None,
+    };
     masking.flush();
+    let Some(ran) = ran else {
+        // The driver's own cleanup was cut off with it.
+        let removed = docker::remove(docker, &container).await;
+        let mut finish = FinishRun::new(Status::Canceled, "canceled by the operator (interrupt)");
+        if !options.no_logs {
+            finish.logs = Some(masker.mask_str(&capture.text()));
+        }
+        blocking(&store, move |s| s.finish_run(active, finish).map(|_| ()))
+            .await
+            .context("the run was canceled but that could not be recorded")?;
+        removed?;
+        return Ok(Outcome {
+            run_id,
+            status: Status::Canceled,
+            exit_code: None,
+            message: "the run was canceled".into(),
+            outputs: Vec::new(),
+            deleted: false,
+        });
+    };
 
     let bundle = &request.bundle;
     let (finish, exit_code) = match &ran {
@@ -194,6 +217,31 @@ pub async fn execute(
         outputs: recorded,
         deleted: delete,
     })
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so the run is recorded as canceled and
+/// its container removed instead of being left behind.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// Runs a store call off the async workers: stores are synchronous.

@@ -310,3 +310,190 @@ pub fn file_bytes(definition: Option<&Definition>, value: &Value) -> Result<Vec<
         other => Ok(text_of(other).into_bytes()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sets::SourceKind;
+    use serde_json::json;
+
+    /// A bundle with parameters `a`..`e` (defaults `default-X`), `d` fed
+    /// from the output `seed`, a required `needed`, a sensitive `secret`
+    /// and an integer `count`.
+    fn bundle() -> Bundle {
+        let mut parameters = serde_json::Map::new();
+        let mut definitions = serde_json::Map::new();
+        for name in ["a", "b", "c", "d", "e"] {
+            definitions.insert(
+                name.into(),
+                json!({"type": "string", "default": format!("default-{name}")}),
+            );
+            parameters.insert(
+                name.into(),
+                json!({"definition": name, "destination": {"env": name.to_uppercase()}}),
+            );
+        }
+        definitions.insert("needed".into(), json!({"type": "string"}));
+        parameters.insert(
+            "needed".into(),
+            json!({"definition": "needed", "required": true, "applyTo": ["install"]}),
+        );
+        definitions.insert(
+            "secret".into(),
+            json!({"type": "string", "writeOnly": true, "default": "abc", "minLength": 3}),
+        );
+        parameters.insert("secret".into(), json!({"definition": "secret"}));
+        definitions.insert(
+            "count".into(),
+            json!({"type": "integer", "default": 1, "maximum": 10}),
+        );
+        parameters.insert("count".into(), json!({"definition": "count"}));
+        Bundle::from_value(json!({
+            "schemaVersion": "1.2.0",
+            "name": "b",
+            "version": "1.0.0",
+            "invocationImages": [{"imageType": "docker", "image": "x/y:1"}],
+            "definitions": definitions,
+            "parameters": parameters,
+            "outputs": {"seed": {"definition": "a", "path": "/cnab/app/outputs/seed"}},
+            "custom": {PARAMETER_SOURCES_EXTENSION: {
+                "d": {"priority": ["output"], "sources": {"output": {"name": "seed"}}}
+            }}
+        }))
+        .unwrap()
+    }
+
+    fn value(text: &str) -> ResolvedValue {
+        ResolvedValue::new(text.as_bytes().to_vec(), SourceKind::Value)
+    }
+
+    fn run(
+        action: &str,
+        sources: &ParameterSources,
+    ) -> (BTreeMap<String, ParameterValue>, Vec<String>) {
+        let mut problems = Vec::new();
+        let values = resolve_parameters(&bundle(), action, sources, &mut problems);
+        (values, problems)
+    }
+
+    #[test]
+    fn each_level_of_porters_precedence_wins_over_the_next() {
+        let bundle = bundle();
+        let mut previous = BTreeMap::new();
+        for name in ["a", "b", "c", "d"] {
+            previous.insert(name.to_string(), json!(format!("previous-{name}")));
+        }
+        // An earlier run's value that was only the default does not stick.
+        previous.insert("e".into(), json!("default-e"));
+        let sources = ParameterSources {
+            flags: vec![("a".into(), b"flag-a".to_vec())],
+            sets: vec![(
+                "set".into(),
+                [("a", value("set-a")), ("b", value("set-b"))]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            )],
+            previous: Some(PreviousValues {
+                values: previous,
+                bundle: bundle.clone(),
+            }),
+            outputs: [("seed".to_string(), b"from-output".to_vec())].into(),
+        };
+        let (values, problems) = run("upgrade", &sources);
+        assert!(problems.is_empty(), "{problems:?}");
+        let got = |n: &str| (values[n].value.clone(), values[n].origin.clone());
+        assert_eq!(got("a"), (json!("flag-a"), ValueOrigin::Flag));
+        assert_eq!(got("b"), (json!("set-b"), ValueOrigin::Set("set".into())));
+        assert_eq!(got("c"), (json!("previous-c"), ValueOrigin::PreviousRun));
+        // Fed from an output: the output, not the stale previous value.
+        assert_eq!(
+            got("d"),
+            (json!("from-output"), ValueOrigin::Output("seed".into()))
+        );
+        assert_eq!(got("e"), (json!("default-e"), ValueOrigin::Default));
+    }
+
+    #[test]
+    fn a_later_flag_and_a_later_set_win() {
+        let sources = ParameterSources {
+            flags: vec![("a".into(), b"one".to_vec()), ("a".into(), b"two".to_vec())],
+            sets: vec![
+                ("first".into(), [("b".to_string(), value("1"))].into()),
+                ("second".into(), [("b".to_string(), value("2"))].into()),
+            ],
+            ..ParameterSources::default()
+        };
+        let (values, _) = run("upgrade", &sources);
+        assert_eq!(values["a"].value, json!("two"));
+        assert_eq!(values["b"].origin, ValueOrigin::Set("second".into()));
+    }
+
+    #[test]
+    fn values_are_typed_and_checked_against_their_definitions() {
+        let sources = ParameterSources {
+            flags: vec![("count".into(), b"7".to_vec())],
+            ..ParameterSources::default()
+        };
+        let (values, _) = run("upgrade", &sources);
+        assert_eq!(values["count"].value, json!(7));
+
+        let sources = ParameterSources {
+            flags: vec![
+                ("count".into(), b"70".to_vec()),
+                ("secret".into(), b"xy".to_vec()),
+            ],
+            ..ParameterSources::default()
+        };
+        let (_, problems) = run("upgrade", &sources);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("`count`") && problems[0].contains("70"),
+            "{problems:?}"
+        );
+        // A sensitive value is never quoted back.
+        assert!(
+            problems[1].contains("`secret`") && !problems[1].contains("xy"),
+            "{problems:?}"
+        );
+        assert!(
+            run("upgrade", &ParameterSources::default()).0["secret"].sensitive,
+            "writeOnly parameters are sensitive"
+        );
+    }
+
+    #[test]
+    fn missing_required_and_unknown_parameters_are_problems() {
+        let sources = ParameterSources {
+            flags: vec![("nmae".into(), b"x".to_vec())],
+            ..ParameterSources::default()
+        };
+        let (_, problems) = run("install", &sources);
+        assert!(
+            problems.iter().any(|p| p.contains("no parameter `nmae`")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("`needed` is required") && p.contains("--param needed=")),
+            "{problems:?}"
+        );
+        // `needed` applies to install only.
+        let (_, problems) = run("upgrade", &ParameterSources::default());
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn file_values_travel_as_base64_and_arrive_as_bytes() {
+        let definition: Definition = json!({"type": "string", "contentEncoding": "base64"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let bytes = [0u8, 159, 146, 150];
+        let value = typed_value(Some(&definition), &bytes).unwrap();
+        assert_eq!(value, json!("AJ+Slg=="));
+        assert_eq!(file_bytes(Some(&definition), &value).unwrap(), bytes);
+        assert_eq!(text_of(&json!({"k": 1})), r#"{"k":1}"#);
+    }
+}

@@ -88,8 +88,9 @@ impl Wharf {
         self.run_with_env(args, &[])
     }
 
-    /// Runs `wharf ARGS` with extra environment variables.
-    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Ran {
+    /// The command `wharf ARGS` as [`run`](Self::run) starts it, for a
+    /// test that needs the process itself (to signal it).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.binary);
         command
             .args(args)
@@ -100,6 +101,12 @@ impl Wharf {
         if let Some(host) = &self.docker_host {
             command.env("DOCKER_HOST", host);
         }
+        command
+    }
+
+    /// Runs `wharf ARGS` with extra environment variables.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Ran {
+        let mut command = self.command(args);
         for (k, v) in env {
             command.env(k, v);
         }
