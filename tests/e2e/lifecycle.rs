@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use wharf::home::WharfHome;
 use wharf::store::{InstallationKey, InstallationStore, SqliteStore};
-use wharf_test_support::cli::{Wharf, contains, files_containing};
+use wharf_test_support::cli::{Wharf, busybox_bundle, contains, files_containing, write_file};
 use wharf_test_support::docker::{BUSYBOX_IMAGE, SOCKET};
 use wharf_test_support::docker_proxy::DockerProxy;
 use wharf_test_support::scratch_dir;
@@ -23,36 +23,6 @@ const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
 /// store.
 const PASSWORD: &str = "pw-Zq81xLmT";
 const TOKEN: &str = "tok-Hc93nVbW";
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    #[cfg(unix)]
-    if name.ends_with(".sh") {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-}
-
-fn runs(wharf: &Wharf, name: &str) -> Vec<Value> {
-    let list = wharf
-        .run(&["installations", "runs", "list", name, "-o", "json"])
-        .ok()
-        .json();
-    list.as_array().expect("runs list is an array").clone()
-}
-
-fn outputs(wharf: &Wharf, name: &str) -> HashMap<String, Value> {
-    let list = wharf
-        .run(&["installations", "outputs", "list", name, "-o", "json"])
-        .ok()
-        .json();
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|o| (o["name"].as_str().unwrap().to_string(), o.clone()))
-        .collect()
-}
 
 /// `wharf create`'s bundle (Debian base) installs, upgrades, runs its
 /// custom action and uninstalls; the records show the four runs, newest
@@ -67,7 +37,7 @@ fn the_scaffold_bundle_runs_its_whole_lifecycle() {
     let install = wharf.run(&["install", "--param", "name=Ada"]).ok();
     assert!(install.stdout.contains("Hello, Ada"), "{}", install.stdout);
     assert!(install.stderr.contains("succeeded"), "{}", install.stderr);
-    assert_eq!(outputs(&wharf, "hello")["greeting"]["value"], "Hello, Ada");
+    assert_eq!(wharf.outputs("hello")["greeting"]["value"], "Hello, Ada");
 
     wharf.run(&["upgrade", "--param", "name=Bob"]).ok();
     let status = wharf.run(&["invoke", "--action", "status"]).ok();
@@ -79,7 +49,7 @@ fn the_scaffold_bundle_runs_its_whole_lifecycle() {
     );
     wharf.run(&["uninstall"]).ok();
 
-    let runs = runs(&wharf, "hello");
+    let runs = wharf.runs("hello");
     let summary: Vec<(String, String)> = runs
         .iter()
         .map(|r| {
@@ -93,7 +63,7 @@ fn the_scaffold_bundle_runs_its_whole_lifecycle() {
         .map(|a| (a.to_string(), "succeeded".to_string()));
     assert_eq!(summary, expected);
 
-    let outputs = outputs(&wharf, "hello");
+    let outputs = wharf.outputs("hello");
     assert_eq!(outputs["greeting"]["value"], "Hello again, Bob");
     let shown = wharf
         .run(&[
@@ -123,7 +93,7 @@ fn the_scaffold_bundle_runs_its_whole_lifecycle() {
 /// object parameter, a sensitive parameter, a sensitive credential and a
 /// sensitive output (busybox base).
 fn write_exec_bundle(dir: &Path) {
-    write(
+    write_file(
         dir,
         "porter.yaml",
         r#"schemaVersion: 1.0.1
@@ -189,12 +159,12 @@ uninstall:
       arguments: [json, "{}"]
 "#,
     );
-    write(
+    write_file(
         dir,
         "Dockerfile.tmpl",
         &format!("FROM {BUSYBOX_IMAGE}\n# PORTER_MIXINS\nCOPY --chown=65532:0 . ${{BUNDLE_DIR}}\n"),
     );
-    write(
+    write_file(
         dir,
         "outputs.sh",
         r#"#!/bin/sh
@@ -215,7 +185,7 @@ esac
 
 /// The credential set file the sensitive-data test passes by path.
 fn write_credentials(dir: &Path) {
-    write(
+    write_file(
         dir,
         "creds.json",
         r#"{"schemaType": "CredentialSet", "schemaVersion": "1.0.1", "name": "exec-creds",
@@ -229,7 +199,7 @@ fn exec_outputs_are_right_and_no_secret_leaks() {
     let wharf = Wharf::new(WHARF, work.path());
     write_exec_bundle(work.path());
     write_credentials(work.path());
-    write(work.path(), "config.json.in", "the config file");
+    write_file(work.path(), "config.json.in", "the config file");
     let password = format!("password={PASSWORD}");
     let settings = r#"settings={"region": "eu-west", "replicas": 3}"#;
     let env = [("EXEC_TOKEN", TOKEN)];
@@ -250,7 +220,7 @@ fn exec_outputs_are_right_and_no_secret_leaks() {
         )
         .ok();
 
-    let outputs = outputs(&wharf, "exec-outputs");
+    let outputs = wharf.outputs("exec-outputs");
     assert_eq!(outputs["region"]["value"], "eu-west");
     assert_eq!(outputs["greeting"]["value"], "hello from the config file");
     assert_eq!(outputs["config-copy"]["value"], "the config file");
@@ -433,35 +403,15 @@ async fn a_missing_required_credential_stops_before_any_container() {
 /// --allow-docker-host-access, and gets the socket with it.
 #[test]
 fn docker_host_access_must_be_allowed() {
-    let work = scratch_dir();
+    let work = busybox_bundle(
+        "needs-docker",
+        &format!(
+            "required:\n  - docker\ninstall:\n  - exec:\n      command: ls\n      \
+             arguments: [-l, /var/run/docker.sock]\n{NOTHING_ELSE}"
+        ),
+        &[],
+    );
     let wharf = Wharf::new(WHARF, work.path());
-    write(
-        work.path(),
-        "porter.yaml",
-        r#"schemaVersion: 1.0.1
-name: needs-docker
-version: 0.1.0
-dockerfile: Dockerfile.tmpl
-mixins: [exec]
-required:
-  - docker
-install:
-  - exec:
-      command: ls
-      arguments: [-l, /var/run/docker.sock]
-upgrade:
-  - exec:
-      command: "true"
-uninstall:
-  - exec:
-      command: "true"
-"#,
-    );
-    write(
-        work.path(),
-        "Dockerfile.tmpl",
-        &format!("FROM {BUSYBOX_IMAGE}\n"),
-    );
     let refused = wharf.run(&["install"]).failed();
     assert!(
         refused.stderr.contains("--allow-docker-host-access"),
@@ -472,42 +422,21 @@ uninstall:
     assert!(allowed.stdout.contains("docker.sock"), "{}", allowed.stdout);
 }
 
+/// Upgrade and uninstall steps that do nothing, for bundles whose test is
+/// about install.
+const NOTHING_ELSE: &str = "upgrade:\n  - exec:\n      command: \"true\"\nuninstall:\n  - exec:\n      command: \"true\"\n";
+
 /// An interrupted run (SIGTERM, as from Ctrl-C or a CI timeout) is
 /// recorded as canceled with the log so far, and its container is removed.
 #[test]
 fn an_interrupted_run_is_canceled_and_its_container_removed() {
     use std::io::{BufRead, BufReader};
-    let work = scratch_dir();
+    let work = busybox_bundle(
+        "sleepy",
+        &format!("install:\n  - exec:\n      command: ./sleepy.sh\n{NOTHING_ELSE}"),
+        &[("sleepy.sh", "#!/bin/sh\necho going to sleep\nsleep 60\n")],
+    );
     let wharf = Wharf::new(WHARF, work.path());
-    write(
-        work.path(),
-        "porter.yaml",
-        r#"schemaVersion: 1.0.1
-name: sleepy
-version: 0.1.0
-dockerfile: Dockerfile.tmpl
-mixins: [exec]
-install:
-  - exec:
-      command: ./sleepy.sh
-upgrade:
-  - exec:
-      command: "true"
-uninstall:
-  - exec:
-      command: "true"
-"#,
-    );
-    write(
-        work.path(),
-        "sleepy.sh",
-        "#!/bin/sh\necho going to sleep\nsleep 60\n",
-    );
-    write(
-        work.path(),
-        "Dockerfile.tmpl",
-        &format!("FROM {BUSYBOX_IMAGE}\nCOPY --chown=65532:0 . ${{BUNDLE_DIR}}\n"),
-    );
     wharf.run(&["build"]).ok();
     let mut child = wharf
         .command(&["install"])
@@ -540,7 +469,7 @@ uninstall:
         "the run was not cut short"
     );
 
-    let runs = runs(&wharf, "sleepy");
+    let runs = wharf.runs("sleepy");
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["status"], "canceled");
     let run_id = runs[0]["id"].as_str().unwrap().to_ascii_lowercase();

@@ -7,82 +7,10 @@
 //! binary on it as an operator does, and reads the records back with
 //! `wharf installations ...` and `wharf logs show`.
 
-use std::path::Path;
-
-use serde_json::Value;
-use wharf_test_support::cli::{Ran, Wharf};
-use wharf_test_support::docker::BUSYBOX_IMAGE;
+use wharf_test_support::cli::{Ran, Wharf, busybox_bundle as bundle};
 use wharf_test_support::scratch_dir;
 
 const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
-
-/// A bundle directory with `files` (scripts, `*.sh`, are made executable),
-/// a Dockerfile template on the busybox base and `porter.yaml`: `manifest`
-/// after a header naming the bundle.
-fn bundle(name: &str, manifest: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = scratch_dir();
-    let header = format!(
-        "schemaVersion: 1.0.1\nname: {name}\nversion: 0.1.0\n\
-         dockerfile: Dockerfile.tmpl\nmixins:\n  - exec\n"
-    );
-    write(dir.path(), "porter.yaml", &format!("{header}{manifest}"));
-    write(
-        dir.path(),
-        "Dockerfile.tmpl",
-        &format!(
-            "FROM {BUSYBOX_IMAGE}\n# PORTER_INIT\n# PORTER_MIXINS\n\
-             COPY --chown=65532:0 . ${{BUNDLE_DIR}}\n"
-        ),
-    );
-    for (file, text) in files {
-        write(dir.path(), file, text);
-    }
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    if name.ends_with(".sh") {
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-}
-
-/// The installation's runs, newest first.
-fn runs(wharf: &Wharf, name: &str) -> Vec<Value> {
-    let list = wharf
-        .run(&["installations", "runs", "list", name, "-o", "json"])
-        .ok()
-        .json();
-    list.as_array().expect("runs list is a JSON array").clone()
-}
-
-/// The latest value of the installation's output `output`, as text.
-fn output(wharf: &Wharf, name: &str, output: &str) -> String {
-    let list = wharf
-        .run(&["installations", "outputs", "list", name, "-o", "json"])
-        .ok()
-        .json();
-    let found = list
-        .as_array()
-        .expect("outputs list is a JSON array")
-        .iter()
-        .find(|o| o["name"] == output)
-        .unwrap_or_else(|| panic!("installation {name} has no output {output}: {list}"));
-    found["value"]
-        .as_str()
-        .unwrap_or_else(|| panic!("output {output} has no text value: {found}"))
-        .to_string()
-}
-
-/// `wharf installations show NAME -o json`.
-fn show(wharf: &Wharf, name: &str) -> Value {
-    wharf
-        .run(&["installations", "show", name, "-o", "json"])
-        .ok()
-        .json()
-}
 
 /// Asserts that the command's stderr contains each of `needles`.
 #[track_caller]
@@ -161,7 +89,7 @@ fn state_files_are_carried_from_run_to_run() {
 
     wharf.run(&["install", "--param", "note=alpha"]).ok();
     assert_eq!(
-        output(&wharf, "state-bag", "found"),
+        wharf.output_text("state-bag", "found"),
         "absent",
         "the first install sees no state file"
     );
@@ -187,19 +115,19 @@ fn state_files_are_carried_from_run_to_run() {
 
     wharf.run(&["upgrade", "--param", "note=beta"]).ok();
     assert_eq!(
-        output(&wharf, "state-bag", "seen"),
+        wharf.output_text("state-bag", "seen"),
         "note=alpha from install",
         "the upgrade reads what install wrote"
     );
 
     wharf.run(&["upgrade", "--param", "note=gamma"]).ok();
     assert_eq!(
-        output(&wharf, "state-bag", "seen"),
+        wharf.output_text("state-bag", "seen"),
         "note=alpha from install\nnote=beta from upgrade",
         "the second upgrade sees both earlier lines"
     );
     // The install's own output is still the latest value of `found`.
-    assert_eq!(output(&wharf, "state-bag", "found"), "absent");
+    assert_eq!(wharf.output_text("state-bag", "found"), "absent");
 }
 
 const FAILING_MANIFEST: &str = r#"parameters:
@@ -260,19 +188,19 @@ fn a_failing_step_fails_the_run_but_keeps_outputs_and_logs() {
     assert_ne!(failed.code, Some(0));
     assert_stderr_has(&failed, &["failed", "wharf logs show -i fails"]);
 
-    let list = runs(&wharf, "fails");
+    let list = wharf.runs("fails");
     assert_eq!(list.len(), 1, "{list:#?}");
     let run_id = list[0]["id"].as_str().unwrap().to_string();
     assert_eq!(list[0]["action"], "install");
     assert_eq!(list[0]["status"], "failed", "{list:#?}");
     assert_stderr_has(&failed, &[&run_id]);
 
-    let shown = show(&wharf, "fails");
+    let shown = wharf.show("fails");
     assert_eq!(shown["status"]["resultStatus"], "failed", "{shown:#}");
     assert_eq!(shown["lastRun"]["id"], run_id.as_str());
     assert!(shown["status"]["installed"].is_null(), "{shown:#}");
 
-    assert_eq!(output(&wharf, "fails", "token"), "tok-from-step-one");
+    assert_eq!(wharf.output_text("fails", "token"), "tok-from-step-one");
     let run_outputs = wharf
         .run(&[
             "installations",
@@ -313,11 +241,11 @@ fn a_failing_step_fails_the_run_but_keeps_outputs_and_logs() {
 
     let retried = wharf.run(&["install", "--param", "exitcode=0"]).ok();
     assert_stderr_has(&retried, &["succeeded"]);
-    let list = runs(&wharf, "fails");
+    let list = wharf.runs("fails");
     assert_eq!(list.len(), 2, "{list:#?}");
     assert_eq!(list[0]["status"], "succeeded", "newest first: {list:#?}");
     assert_eq!(list[1]["id"], run_id.as_str());
-    let shown = show(&wharf, "fails");
+    let shown = wharf.show("fails");
     assert_eq!(shown["status"]["resultStatus"], "succeeded", "{shown:#}");
     assert!(shown["status"]["installed"].is_string(), "{shown:#}");
 }
@@ -407,11 +335,11 @@ fn parameter_values_follow_porters_precedence() {
         ])
         .ok();
     assert_eq!(
-        output(&wharf, "prec", "report"),
+        wharf.output_text("prec", "report"),
         "a=default-a b=install-b c=install-c d=default-d e=default-e",
         "a new installation has no outputs, so d takes its default"
     );
-    assert_eq!(output(&wharf, "prec", "seed"), "from-output");
+    assert_eq!(wharf.output_text("prec", "seed"), "from-output");
 
     // The set lives outside the bundle directory, so it is not part of the
     // bundle (and does not make it rebuild).
@@ -432,23 +360,23 @@ fn parameter_values_follow_porters_precedence() {
         .run(&["upgrade", "--param", "a=flag-a", "--parameter-set", "prec"])
         .ok();
     assert_eq!(
-        output(&wharf, "prec", "report"),
+        wharf.output_text("prec", "report"),
         "a=flag-a b=set-b c=install-c d=from-output e=default-e",
         "flag > set > previous run > output source > default"
     );
-    let shown = show(&wharf, "prec");
+    let shown = wharf.show("prec");
     assert_eq!(shown["parameterSets"], serde_json::json!(["prec"]));
 
     // No flags, no sets named: the installation's set is used again, and
     // its `a` beats the previous run's `flag-a`.
     wharf.run(&["upgrade"]).ok();
     assert_eq!(
-        output(&wharf, "prec", "report"),
+        wharf.output_text("prec", "report"),
         "a=set-a b=set-b c=install-c d=from-output e=default-e",
         "a parameter set entry beats the previous run's value"
     );
 
-    let before = runs(&wharf, "prec").len();
+    let before = wharf.runs("prec").len();
     let refused = wharf.run(&["upgrade", "--param", "nope=1"]).failed();
     assert_stderr_has(&refused, &["nope", "nothing was run"]);
     assert!(
@@ -457,7 +385,7 @@ fn parameter_values_follow_porters_precedence() {
         refused.stdout
     );
     assert_eq!(
-        runs(&wharf, "prec").len(),
+        wharf.runs("prec").len(),
         before,
         "a refused upgrade records no run"
     );
@@ -488,7 +416,7 @@ fn a_second_install_is_refused_unless_forced() {
 
     let first = wharf.run(&["install"]).ok();
     assert!(first.stdout.contains("hello installed"), "{}", first.stdout);
-    assert_eq!(runs(&wharf, "twice").len(), 1);
+    assert_eq!(wharf.runs("twice").len(), 1);
 
     let refused = wharf.run(&["install"]).failed();
     assert_stderr_has(
@@ -500,7 +428,7 @@ fn a_second_install_is_refused_unless_forced() {
         "nothing ran: {}",
         refused.stdout
     );
-    assert_eq!(runs(&wharf, "twice").len(), 1, "a refusal records no run");
+    assert_eq!(wharf.runs("twice").len(), 1, "a refusal records no run");
 
     let forced = wharf.run(&["install", "--force"]).ok();
     assert!(
@@ -508,7 +436,7 @@ fn a_second_install_is_refused_unless_forced() {
         "{}",
         forced.stdout
     );
-    let list = runs(&wharf, "twice");
+    let list = wharf.runs("twice");
     assert_eq!(list.len(), 2, "{list:#?}");
     assert!(
         list.iter()

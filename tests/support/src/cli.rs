@@ -3,6 +3,7 @@
 //! runtime, and a transcript of every command's output, so a test can
 //! search all of it for values that must never appear.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
@@ -161,4 +162,101 @@ pub fn files_containing(dir: &Path, needle: &str, except: &[&str]) -> Vec<PathBu
         }
     }
     found
+}
+
+/// Writes `text` to `dir/name`; scripts (`*.sh`) are made executable.
+pub fn write_file(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    #[cfg(unix)]
+    if name.ends_with(".sh") {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+/// A bundle directory on the busybox base: `porter.yaml` is `manifest`
+/// after a header naming the bundle and the exec mixin, the Dockerfile
+/// template copies the bundle's files in, and `files` are written beside.
+pub fn busybox_bundle(name: &str, manifest: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = crate::scratch_dir();
+    let header = format!(
+        "schemaVersion: 1.0.1\nname: {name}\nversion: 0.1.0\n\
+         dockerfile: Dockerfile.tmpl\nmixins:\n  - exec\n"
+    );
+    write_file(dir.path(), "porter.yaml", &format!("{header}{manifest}"));
+    write_file(
+        dir.path(),
+        "Dockerfile.tmpl",
+        &format!(
+            "FROM {}\n# PORTER_INIT\n# PORTER_MIXINS\n\
+             COPY --chown=65532:0 . ${{BUNDLE_DIR}}\n",
+            crate::docker::BUSYBOX_IMAGE
+        ),
+    );
+    for (file, text) in files {
+        write_file(dir.path(), file, text);
+    }
+    dir
+}
+
+impl Wharf {
+    /// The installation's runs, newest first
+    /// (`wharf installations runs list NAME -o json`).
+    #[track_caller]
+    pub fn runs(&self, installation: &str) -> Vec<serde_json::Value> {
+        let list = self
+            .run(&["installations", "runs", "list", installation, "-o", "json"])
+            .ok()
+            .json();
+        list.as_array().expect("runs list is a JSON array").clone()
+    }
+
+    /// The installation's outputs by name
+    /// (`wharf installations outputs list NAME -o json`).
+    #[track_caller]
+    pub fn outputs(&self, installation: &str) -> BTreeMap<String, serde_json::Value> {
+        let list = self
+            .run(&[
+                "installations",
+                "outputs",
+                "list",
+                installation,
+                "-o",
+                "json",
+            ])
+            .ok()
+            .json();
+        list.as_array()
+            .expect("outputs list is a JSON array")
+            .iter()
+            .map(|o| {
+                (
+                    o["name"].as_str().unwrap_or_default().to_string(),
+                    o.clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// The text value of one of the installation's outputs.
+    #[track_caller]
+    pub fn output_text(&self, installation: &str, output: &str) -> String {
+        let outputs = self.outputs(installation);
+        let found = outputs.get(output).unwrap_or_else(|| {
+            panic!("installation {installation} has no output {output}: {outputs:?}")
+        });
+        found["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("output {output} has no text value: {found}"))
+            .to_string()
+    }
+
+    /// `wharf installations show NAME -o json`.
+    #[track_caller]
+    pub fn show(&self, installation: &str) -> serde_json::Value {
+        self.run(&["installations", "show", installation, "-o", "json"])
+            .ok()
+            .json()
+    }
 }
