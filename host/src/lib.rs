@@ -12,6 +12,8 @@ pub mod home;
 pub mod manifest;
 pub mod mixin;
 #[cfg(feature = "cli")]
+pub mod oci;
+#[cfg(feature = "cli")]
 pub mod operation;
 pub mod runtime;
 pub mod secrets;

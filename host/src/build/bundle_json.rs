@@ -56,8 +56,11 @@ pub struct Stamp {
 pub struct StampedMixin {
     /// Its version.
     pub version: String,
-    /// `sha256:<hex>` of its component.
+    /// `sha256:<hex>` of its component, as `wharf.lock` pins it.
     pub digest: String,
+    /// Where it came from, as `wharf.lock` records it: an OCI reference,
+    /// `built-in` or `installed`.
+    pub reference: String,
 }
 
 /// The name of the internal parameter that carries a bundle output into
@@ -447,7 +450,7 @@ fn add_extensions(
         .map(|(name, m)| {
             (
                 name.clone(),
-                json!({"version": m.version, "digest": m.digest}),
+                json!({"version": m.version, "digest": m.digest, "reference": m.reference}),
             )
         })
         .collect();

@@ -17,6 +17,10 @@ pub mod image;
 #[cfg(feature = "cli")]
 pub mod lint;
 #[cfg(feature = "cli")]
+pub mod lock;
+#[cfg(feature = "cli")]
+pub mod mixin_pins;
+#[cfg(feature = "cli")]
 pub mod pipeline;
 #[cfg(feature = "cli")]
 pub mod runtime_binary;

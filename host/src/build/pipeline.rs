@@ -16,7 +16,7 @@ use super::stage::{StagedMixin, Staging, stage, write_atomically};
 use super::stamp::{BuildStamp, InputDigest, read_stamp, write_stamp};
 use crate::cnab::InvocationImage;
 use crate::manifest::{self, Manifest, upper_snake};
-use crate::mixin::{ActionSteps, BuildInput, Catalog, MixinHost, ResolvedMixin};
+use crate::mixin::{ActionSteps, BuildInput, Catalog, MixinHost};
 
 /// How to build.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +34,8 @@ pub struct BuildOptions {
     /// The static runtime to stage; found with [`runtime_binary::locate`]
     /// when absent.
     pub runtime: Option<PathBuf>,
+    /// How mixins are pinned (`--update-lock`, registries).
+    pub pins: super::mixin_pins::PinOptions,
 }
 
 /// What a build produced.
@@ -89,7 +91,13 @@ pub async fn build(
     for warning in &warnings {
         progress(&format!("{}\n", warning.display_in(manifest_path)));
     }
-    let mixins = resolve_mixins(&manifest, host, catalog).await?;
+    let pinner = super::mixin_pins::Pinner {
+        host,
+        catalog,
+        home: catalog.home(),
+        options: &options.pins,
+    };
+    let mixins = pinner.resolve(&manifest, manifest_path).await?;
     let runtime_path = match &options.runtime {
         Some(path) => path.clone(),
         None => runtime_binary::locate()?,
@@ -176,6 +184,7 @@ pub async fn build(
                     StampedMixin {
                         version: meta.version.clone(),
                         digest: format!("sha256:{}", m.mixin.digest()),
+                        reference: m.source.clone(),
                     },
                 )
             })
@@ -263,44 +272,6 @@ pub async fn build(
 }
 
 /// Loads every declared mixin, reporting all missing ones at once.
-async fn resolve_mixins(
-    manifest: &Manifest,
-    host: &MixinHost,
-    catalog: &Catalog,
-) -> Result<Vec<ResolvedMixin>> {
-    let mut resolved = Vec::new();
-    let mut missing = Vec::new();
-    for declared in &manifest.mixins {
-        match catalog.resolve(host, &declared.name).await {
-            Ok(mixin) => {
-                if let Some(constraint) = &declared.constraint
-                    && let Ok(req) = semver::VersionReq::parse(constraint)
-                    && let Ok(version) = semver::Version::parse(
-                        mixin.mixin.metadata().version.trim_start_matches('v'),
-                    )
-                    && !req.matches(&version)
-                {
-                    bail!(
-                        "porter.yaml asks for {}@{constraint}, but the installed {} mixin is version {version}; install a matching version",
-                        declared.name,
-                        declared.name
-                    );
-                }
-                resolved.push(mixin);
-            }
-            Err(_) => missing.push(declared.name.clone()),
-        }
-    }
-    if !missing.is_empty() {
-        bail!(
-            "the bundle uses mixins that are not installed: {}; install them with `wharf mixins install` \
-             (`wharf mixins list` shows what is installed)",
-            missing.join(", ")
-        );
-    }
-    Ok(resolved)
-}
-
 /// The image repository: the manifest's reference without its tag, else
 /// `<registry>/<name>`, else a local name.
 fn repository(manifest: &Manifest) -> String {

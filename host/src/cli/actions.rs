@@ -17,7 +17,7 @@ use wharf::operation::{
 };
 use wharf::secrets::NamedSecrets;
 use wharf::sets::{ResolveContext, SetStore};
-use wharf::store::{BundleInfo, InstallationKey, InstallationStore};
+use wharf::store::{InstallationKey, InstallationStore};
 
 use super::bundle_source::{BundleSourceArgs, LoadedBundle};
 
@@ -128,6 +128,11 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
     let store: Arc<dyn InstallationStore> =
         Arc::new(wharf::store::open(&home).context("cannot open the installation records")?);
     let loaded = load_bundle(action, &args, store.as_ref()).await?;
+    if let Some(registry) = &loaded.registry
+        && args.driver == DriverName::Docker
+    {
+        pull_images(registry, &loaded.bundle).await?;
+    }
     let name = args
         .installation
         .clone()
@@ -228,10 +233,19 @@ async fn load_bundle(
     Ok(LoadedBundle {
         bundle,
         json: installation.bundle_json.clone(),
-        info: BundleInfo {
-            ..installation.bundle.clone()
-        },
+        info: installation.bundle.clone(),
+        registry: None,
     })
+}
+
+/// Pulls a published bundle's invocation image into Docker, by digest.
+async fn pull_images(registry: &wharf::oci::registry::Registry, bundle: &Bundle) -> Result<()> {
+    let docker = wharf::build::image::connect().await?;
+    for image in &bundle.invocation_images {
+        let host = image.image.split('/').next().unwrap_or_default();
+        wharf::oci::docker_images::ensure_pulled(&docker, registry, &image.image, host).await?;
+    }
+    Ok(())
 }
 
 async fn prepare_blocking(

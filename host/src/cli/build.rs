@@ -52,6 +52,11 @@ pub struct BuildArgs {
     /// The base image when porter.yaml names no Dockerfile template.
     #[arg(long, value_name = "IMAGE")]
     base_image: Option<String>,
+    /// Resolve every mixin again and rewrite wharf.lock.
+    #[arg(long)]
+    update_lock: bool,
+    #[command(flatten)]
+    registry: super::distribution::RegistryArgs,
 }
 
 fn pairs(flag: &str, values: &[String]) -> Result<Vec<(String, String)>> {
@@ -86,6 +91,10 @@ pub async fn build(args: BuildArgs) -> Result<ExitCode> {
         custom: pairs("custom", &args.custom)?,
         base_image: args.base_image,
         runtime: None,
+        pins: wharf::build::mixin_pins::PinOptions {
+            update_lock: args.update_lock,
+            registry: args.registry.options(),
+        },
     };
     let result =
         wharf::build::build(&options, &host, &catalog, &mut |line| eprint!("{line}")).await?;

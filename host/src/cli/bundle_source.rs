@@ -7,9 +7,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use wharf::cnab::Bundle;
+use wharf::home::WharfHome;
 use wharf::manifest::MANIFEST_FILE;
+use wharf::oci::bundles;
+use wharf::oci::registry::Registry;
 use wharf::store::BundleInfo;
 
+use super::distribution::RegistryArgs;
 use super::mixins::open;
 
 /// The bundle flags. With none of them, `./porter.yaml` is used.
@@ -28,6 +32,8 @@ pub struct BundleSourceArgs {
     /// even if the bundle changed since.
     #[arg(long)]
     pub autobuild_disabled: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 /// A bundle ready to run, with where it came from.
@@ -37,6 +43,9 @@ pub struct LoadedBundle {
     /// The bundle.json text as read.
     pub json: String,
     pub info: BundleInfo,
+    /// The registry a pulled bundle came from: its images are pulled
+    /// from there before a run.
+    pub registry: Option<Registry>,
 }
 
 impl BundleSourceArgs {
@@ -50,11 +59,7 @@ impl BundleSourceArgs {
     /// bundle.json as it is.
     pub async fn load(&self, progress: &mut dyn FnMut(&str)) -> Result<LoadedBundle> {
         if let Some(reference) = &self.reference {
-            bail!(
-                "cannot use --reference {reference}: this Wharf cannot pull bundles from a \
-                 registry yet; build the bundle here and pass --file porter.yaml, or pass \
-                 --cnab-file with its bundle.json"
-            );
+            return pull(reference, &self.registry).await;
         }
         let path = match &self.cnab_file {
             Some(path) => path.clone(),
@@ -73,7 +78,7 @@ impl BundleSourceArgs {
                 if self.autobuild_disabled {
                     built_bundle_json(&manifest)
                 } else {
-                    build(&manifest, progress).await?
+                    build(&manifest, &self.registry, progress).await?
                 }
             }
         };
@@ -81,10 +86,43 @@ impl BundleSourceArgs {
     }
 }
 
-async fn build(manifest: &Path, progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
+/// Pulls a published bundle (cached by digest).
+async fn pull(reference: &str, registry: &RegistryArgs) -> Result<LoadedBundle> {
+    let registry = registry.registry();
+    let parsed = Registry::parse_reference(reference)?;
+    let home = WharfHome::from_env()?;
+    let pulled = bundles::pull(&registry, &home, &parsed).await?;
+    let info = BundleInfo {
+        reference: reference.to_string(),
+        name: pulled.bundle.name.clone(),
+        version: pulled.bundle.version.clone(),
+        digest: pulled.digest.clone(),
+    };
+    let json = pulled
+        .bundle
+        .to_value()
+        .map(|v| v.to_string())
+        .context("cannot write the pulled bundle.json")?;
+    Ok(LoadedBundle {
+        bundle: pulled.bundle,
+        json,
+        info,
+        registry: Some(registry),
+    })
+}
+
+async fn build(
+    manifest: &Path,
+    registry: &RegistryArgs,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf> {
     let (host, catalog) = open()?;
     let options = wharf::build::BuildOptions {
         manifest: manifest.to_path_buf(),
+        pins: wharf::build::mixin_pins::PinOptions {
+            update_lock: false,
+            registry: registry.options(),
+        },
         ..wharf::build::BuildOptions::default()
     };
     let result = wharf::build::build(&options, &host, &catalog, progress)
@@ -124,5 +162,10 @@ pub fn read_bundle_json(path: &Path) -> Result<LoadedBundle> {
         version: bundle.version.clone(),
         digest: String::new(),
     };
-    Ok(LoadedBundle { bundle, json, info })
+    Ok(LoadedBundle {
+        bundle,
+        json,
+        info,
+        registry: None,
+    })
 }

@@ -1,13 +1,16 @@
-//! `wharf mixins list|schema|install|uninstall`.
+//! `wharf mixins list|schema|install|uninstall|publish`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use wharf::home::WharfHome;
 use wharf::mixin::{Catalog, HostConfig, MixinHost, TerminalSink};
+use wharf::oci::blob_cache::BlobCache;
+use wharf::oci::mixin_artifact::{default_namespace, publish_mixin, pull_mixin, resolve_mixin};
+use wharf::oci::registry::{Registry, RegistryOptions};
 
 use super::output::{OutputFormat, print_json, print_table};
 
@@ -27,15 +30,35 @@ pub enum MixinsCommand {
         #[arg(short, long, value_enum, default_value_t)]
         output: OutputFormat,
     },
-    /// Install a mixin from a component file.
+    /// Install a mixin from a component file, by name (NAME[@VERSION], from
+    /// the official namespace) or from an OCI reference.
     Install {
-        /// The .wasm component to install.
-        file: PathBuf,
+        /// A .wasm file (any file that exists), NAME[@VERSION] (VERSION is
+        /// an exact version or a semver range such as ^1.2), or an OCI
+        /// reference such as ghcr.io/wharf-sh/mixins/exec:1.0.0.
+        #[arg(value_name = "FILE|NAME[@VERSION]|REFERENCE")]
+        source: String,
+        /// A registry (host or host:port) to reach over plain HTTP; loopback
+        /// registries always are.
+        #[arg(long = "insecure-registry", value_name = "HOST")]
+        insecure_registries: Vec<String>,
     },
     /// Remove an installed mixin.
     Uninstall {
         /// The mixin's name.
         name: String,
+    },
+    /// Publish a mixin component to an OCI registry as a Wasm artifact.
+    Publish {
+        /// The .wasm component.
+        file: PathBuf,
+        /// Where to publish it: REGISTRY/REPOSITORY:TAG.
+        #[arg(long)]
+        reference: String,
+        /// A registry (host or host:port) to reach over plain HTTP; loopback
+        /// registries always are.
+        #[arg(long = "insecure-registry", value_name = "HOST")]
+        insecure_registries: Vec<String>,
     },
 }
 
@@ -66,7 +89,9 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
                                 r.name.clone(),
                                 r.version.clone(),
                                 r.source.clone(),
-                                r.digest.clone(),
+                                r.manifest_digest
+                                    .clone()
+                                    .unwrap_or_else(|| r.digest.clone()),
                             ]
                         })
                         .collect();
@@ -78,17 +103,88 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
             let mixin = catalog.load(&host, &name).await?;
             print_json(&mixin.schema().await?)?;
         }
-        MixinsCommand::Install { file } => {
-            let record = catalog.install_file(&host, &file).await?;
+        MixinsCommand::Install {
+            source,
+            insecure_registries,
+        } => {
+            let record = if Path::new(&source).is_file() {
+                catalog.install_file(&host, Path::new(&source)).await?
+            } else {
+                let registry = registry(insecure_registries);
+                let home = WharfHome::from_env()?;
+                let reference = registry_reference(&registry, &home, &source).await?;
+                let parsed = Registry::parse_reference(&reference)?;
+                let pulled = pull_mixin(&registry, &BlobCache::new(&home), &parsed).await?;
+                catalog
+                    .install_bytes(
+                        &host,
+                        pulled.wasm,
+                        parsed.whole(),
+                        Some(pulled.manifest_digest),
+                    )
+                    .await?
+            };
             println!(
-                "installed the {} mixin v{} ({})",
-                record.name, record.version, record.digest
+                "installed the {} mixin v{} from {} ({})",
+                record.name,
+                record.version,
+                record.source,
+                record.manifest_digest.as_ref().unwrap_or(&record.digest)
             );
         }
         MixinsCommand::Uninstall { name } => {
             catalog.uninstall(&name)?;
             println!("uninstalled the {name} mixin");
         }
+        MixinsCommand::Publish {
+            file,
+            reference,
+            insecure_registries,
+        } => {
+            let reference = Registry::parse_reference(&reference)?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            // Loading proves it is a mixin of this world before anything
+            // is uploaded.
+            let mixin = host
+                .load(&file.display().to_string(), bytes.clone())
+                .await?;
+            let published =
+                publish_mixin(&registry(insecure_registries), &bytes, &reference).await?;
+            let metadata = mixin.metadata();
+            println!(
+                "published the {} mixin v{} to {}",
+                metadata.name, metadata.version, published.reference
+            );
+            println!("digest: {}", published.digest);
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn registry(insecure: Vec<String>) -> Registry {
+    Registry::new(RegistryOptions {
+        insecure,
+        progress: true,
+        ..RegistryOptions::default()
+    })
+}
+
+/// The OCI reference `source` names: itself when it has a `/` (a full
+/// reference), else `NAME[@VERSION]` in the default namespace, with the
+/// version resolved against the repository's tags (the highest release
+/// when no version is given).
+async fn registry_reference(registry: &Registry, home: &WharfHome, source: &str) -> Result<String> {
+    let looks_like_a_path =
+        source.ends_with(".wasm") || ["/", "./", "../"].iter().any(|p| source.starts_with(p));
+    if looks_like_a_path {
+        bail!(
+            "{source} is not a file; give the path of a .wasm component, NAME[@VERSION] or an OCI reference"
+        );
+    }
+    if source.contains('/') {
+        return Ok(source.to_string());
+    }
+    let (name, constraint) = source.split_once('@').unwrap_or((source, "*"));
+    Ok(resolve_mixin(registry, &default_namespace(home), name, constraint).await?)
 }

@@ -10,6 +10,7 @@ use wharf::sets::SetKind;
 mod actions;
 mod build;
 mod bundle_source;
+mod distribution;
 mod installations;
 mod mixins;
 mod output;
@@ -51,6 +52,12 @@ enum Command {
     Invoke(actions::InvokeArgs),
     /// Uninstall an installation.
     Uninstall(actions::UninstallArgs),
+    /// Publish a bundle (and its images) to an OCI registry.
+    Publish(distribution::PublishArgs),
+    /// Copy a published bundle to another repository or registry.
+    Copy(distribution::CopyArgs),
+    /// Write a published bundle, images included, to an airgap archive.
+    Archive(distribution::ArchiveArgs),
     /// Manage parameter sets.
     #[command(subcommand, aliases = ["parameter", "param", "params"])]
     Parameters(sets::SetsCommand),
@@ -86,6 +93,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Upgrade(args) => actions::upgrade(args).await,
         Command::Invoke(args) => actions::invoke(args).await,
         Command::Uninstall(args) => actions::uninstall(args).await,
+        Command::Publish(args) => distribution::publish(args).await,
+        Command::Copy(args) => distribution::copy(args).await,
+        Command::Archive(args) => distribution::archive(args).await,
         Command::Parameters(command) => sets::run(SetKind::Parameter, command).await,
         Command::Credentials(command) => sets::run(SetKind::Credential, command).await,
         Command::Installations(command) => installations::run(command).await,

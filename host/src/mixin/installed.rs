@@ -32,6 +32,10 @@ pub struct MixinRecord {
     pub digest: String,
     /// The programs it may run.
     pub programs: Vec<String>,
+    /// For a mixin pulled from a registry, the digest of its artifact's
+    /// manifest: `source@manifestDigest` pins exactly what was installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
 }
 
 impl MixinRecord {
@@ -43,6 +47,7 @@ impl MixinRecord {
             source,
             digest: format!("sha256:{digest}"),
             programs: metadata.programs.clone(),
+            manifest_digest: None,
         }
     }
 }
@@ -54,8 +59,11 @@ pub struct ResolvedMixin {
     pub mixin: LoadedMixin,
     /// The component's bytes.
     pub bytes: Vec<u8>,
-    /// Where it came from: `built-in` or a path.
+    /// Where it came from: `built-in`, a path, or an OCI reference.
     pub source: String,
+    /// The OCI manifest digest of a mixin pulled from a registry; empty
+    /// for a built-in or file-installed one.
+    pub manifest_digest: String,
 }
 
 /// The mixins known to one Wharf home.
@@ -71,6 +79,11 @@ impl Catalog {
     /// The catalog of `home`.
     pub fn new(home: WharfHome) -> Self {
         Self { home }
+    }
+
+    /// The Wharf home the catalog reads.
+    pub fn home(&self) -> &WharfHome {
+        &self.home
     }
 
     /// Every available mixin, sorted by name; installed ones shadow the
@@ -115,6 +128,7 @@ impl Catalog {
                 mixin,
                 bytes,
                 source: component.display().to_string(),
+                manifest_digest: String::new(),
             });
         }
         if name == "exec" {
@@ -123,11 +137,12 @@ impl Catalog {
                 mixin,
                 bytes: BUILTIN_EXEC.to_vec(),
                 source: "built-in".into(),
+                manifest_digest: String::new(),
             });
         }
         bail!(
-            "the {name} mixin is not installed; install it with `wharf mixins install PATH.wasm` \
-             (`wharf mixins list` shows what is installed)"
+            "the {name} mixin is not installed; install it with `wharf mixins install {name}[@VERSION]` \
+             or `wharf mixins install PATH.wasm` (`wharf mixins list` shows what is installed)"
         )
     }
 
@@ -136,22 +151,31 @@ impl Catalog {
     pub async fn install_file(&self, host: &MixinHost, path: &Path) -> Result<MixinRecord> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let mixin = host
-            .load(&path.display().to_string(), bytes.clone())
-            .await?;
+        let source = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.install_bytes(host, bytes, source.display().to_string(), None)
+            .await
+    }
+
+    /// Installs a component under its metadata name, replacing any
+    /// installed mixin of that name. `source` is where it came from (a path
+    /// or an OCI reference); `manifest_digest` is the digest of the
+    /// artifact it was pulled as, if any.
+    pub async fn install_bytes(
+        &self,
+        host: &MixinHost,
+        bytes: Vec<u8>,
+        source: String,
+        manifest_digest: Option<String>,
+    ) -> Result<MixinRecord> {
+        let mixin = host.load(&source, bytes.clone()).await?;
         let name = &mixin.metadata().name;
         if !is_safe_name(name) {
             bail!(
-                "{} calls itself {name:?}; a mixin name may hold only lowercase letters, digits, '-' and '_'",
-                path.display()
+                "{source} calls itself {name:?}; a mixin name may hold only lowercase letters, digits, '-' and '_'"
             );
         }
-        let source = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let record = MixinRecord::new(
-            mixin.metadata(),
-            source.display().to_string(),
-            mixin.digest(),
-        );
+        let mut record = MixinRecord::new(mixin.metadata(), source, mixin.digest());
+        record.manifest_digest = manifest_digest;
         self.write_installed(&record, &bytes)?;
         Ok(record)
     }

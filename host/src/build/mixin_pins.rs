@@ -1,0 +1,239 @@
+//! Resolving porter.yaml's `mixins:` to exact components, through
+//! `wharf.lock` (see [`super::lock`]).
+//!
+//! - A locked mixin is used as locked: a registry mixin is read from the
+//!   content-addressed cache by its digests (the registry is asked only on
+//!   a cache miss), a built-in or installed one is checked against the
+//!   locked digest.
+//! - An entry without a lock is resolved and locked: a plain name is the
+//!   built-in or installed mixin; a version or range is the installed
+//!   mixin when it satisfies it, else the highest matching tag in the
+//!   default mixin namespace; a reference (`REPO:TAG`, `REPO@DIGEST`) or a
+//!   bare digest is pulled as given.
+//! - A lock that no longer matches porter.yaml is an error that names
+//!   `--update-lock`, which re-resolves everything.
+
+use anyhow::{Context, Result, bail};
+use oci_client::Reference;
+
+use super::lock::{
+    BUILT_IN, INSTALLED, LOCK_VERSION, Lock, LockedMixin, lock_path, read_lock, write_lock,
+};
+use crate::home::WharfHome;
+use crate::manifest::{Manifest, MixinDeclaration};
+use crate::mixin::{Catalog, MixinHost, ResolvedMixin};
+use crate::oci::blob_cache::BlobCache;
+use crate::oci::cnab_layout::sha256_digest;
+use crate::oci::mixin_artifact::{default_namespace, pull_mixin, resolve_mixin};
+use crate::oci::registry::{Registry, RegistryOptions};
+
+/// How to pin.
+#[derive(Debug, Clone, Default)]
+pub struct PinOptions {
+    /// Re-resolve every mixin and rewrite the lock.
+    pub update_lock: bool,
+    /// How to reach registries.
+    pub registry: RegistryOptions,
+}
+
+/// Everything resolution needs.
+pub struct Pinner<'a> {
+    pub host: &'a MixinHost,
+    pub catalog: &'a Catalog,
+    pub home: &'a WharfHome,
+    pub options: &'a PinOptions,
+}
+
+impl Pinner<'_> {
+    /// Each declared mixin's component, in porter.yaml's order; writes the
+    /// lock beside `manifest_path` when it changed.
+    pub async fn resolve(
+        &self,
+        manifest: &Manifest,
+        manifest_path: &std::path::Path,
+    ) -> Result<Vec<ResolvedMixin>> {
+        let path = lock_path(manifest_path);
+        let lock = if self.options.update_lock {
+            Lock::default()
+        } else {
+            read_lock(&path)?
+        };
+        let registry = Registry::new(self.options.registry.clone());
+        let mut next = Lock {
+            lock_version: LOCK_VERSION,
+            ..Lock::default()
+        };
+        let mut resolved = Vec::new();
+        for declared in &manifest.mixins {
+            let requested = requested(declared);
+            let (mixin, entry) = match lock.mixins.get(&declared.name) {
+                Some(locked) if locked.requested == requested => (
+                    self.load_locked(&registry, &declared.name, locked).await?,
+                    locked.clone(),
+                ),
+                Some(locked) => bail!(
+                    "{} asks for `{requested}`, but {} pins `{}`; run `wharf build --update-lock` \
+                     to pin what porter.yaml asks for now",
+                    manifest_path.display(),
+                    path.display(),
+                    locked.requested
+                ),
+                None => self.resolve_fresh(&registry, declared, requested).await?,
+            };
+            next.mixins.insert(declared.name.clone(), entry);
+            resolved.push(mixin);
+        }
+        write_lock(&path, &next)?;
+        Ok(resolved)
+    }
+
+    async fn load_locked(
+        &self,
+        registry: &Registry,
+        name: &str,
+        locked: &LockedMixin,
+    ) -> Result<ResolvedMixin> {
+        if !locked.is_remote() {
+            let mut local = self.catalog.resolve(self.host, name).await?;
+            let digest = format!("sha256:{}", local.mixin.digest());
+            if digest != locked.digest {
+                bail!(
+                    "the {} {name} mixin here is {digest}, but wharf.lock pins {}; install the \
+                     pinned one, or run `wharf build --update-lock` to pin this one",
+                    locked.reference,
+                    locked.digest
+                );
+            }
+            local.source = locked.reference.clone();
+            return Ok(local);
+        }
+        let reference = Registry::parse_reference(&locked.reference)?;
+        let pinned = Reference::with_digest(
+            reference.registry().to_string(),
+            reference.repository().to_string(),
+            locked.manifest.clone(),
+        );
+        let (mixin, digest) = self.pull(registry, &pinned, &locked.reference).await?;
+        if digest != locked.digest {
+            bail!(
+                "{} holds the component {digest}, but wharf.lock pins {}; the lock is damaged",
+                locked.reference,
+                locked.digest
+            );
+        }
+        Ok(mixin)
+    }
+
+    async fn resolve_fresh(
+        &self,
+        registry: &Registry,
+        declared: &MixinDeclaration,
+        requested: String,
+    ) -> Result<(ResolvedMixin, LockedMixin)> {
+        let name = &declared.name;
+        let local = self.catalog.resolve(self.host, name).await;
+        let reference = match declared.constraint.as_deref() {
+            None => return local_pin(local?, requested),
+            Some(constraint) if is_version_constraint(constraint) => {
+                if let Ok(mixin) = local
+                    && satisfies(&mixin, constraint)
+                {
+                    return local_pin(mixin, requested);
+                }
+                let namespace = default_namespace(self.home);
+                resolve_mixin(registry, &namespace, name, constraint).await?
+            }
+            Some(digest) if digest.starts_with("sha256:") => {
+                format!("{}/{name}@{digest}", default_namespace(self.home))
+            }
+            Some(reference) => reference.to_string(),
+        };
+        let parsed = Registry::parse_reference(&reference)?;
+        let (mixin, digest) = self.pull(registry, &parsed, &reference).await?;
+        let entry = LockedMixin {
+            requested,
+            reference: reference.clone(),
+            manifest: mixin.manifest_digest.clone(),
+            digest,
+            version: mixin.mixin.metadata().version.clone(),
+        };
+        Ok((mixin, entry))
+    }
+
+    /// Pulls and loads a mixin; returns it with its component digest.
+    async fn pull(
+        &self,
+        registry: &Registry,
+        reference: &Reference,
+        source: &str,
+    ) -> Result<(ResolvedMixin, String)> {
+        let cache = BlobCache::new(self.home);
+        let pulled = pull_mixin(registry, &cache, reference)
+            .await
+            .with_context(|| format!("cannot get the mixin {source}"))?;
+        let digest = sha256_digest(&pulled.wasm);
+        let mixin = self
+            .host
+            .load(source, pulled.wasm.clone())
+            .await
+            .with_context(|| format!("{source} is not a mixin this Wharf can run"))?;
+        Ok((
+            ResolvedMixin {
+                mixin,
+                bytes: pulled.wasm,
+                source: source.to_string(),
+                manifest_digest: pulled.manifest_digest,
+            },
+            digest,
+        ))
+    }
+}
+
+/// How porter.yaml wrote the entry: `exec` or `exec@CONSTRAINT`.
+fn requested(declared: &MixinDeclaration) -> String {
+    match &declared.constraint {
+        Some(constraint) => format!("{}@{constraint}", declared.name),
+        None => declared.name.clone(),
+    }
+}
+
+/// Pins a built-in or installed mixin by its component digest.
+fn local_pin(mut mixin: ResolvedMixin, requested: String) -> Result<(ResolvedMixin, LockedMixin)> {
+    let reference = if mixin.source == BUILT_IN {
+        BUILT_IN
+    } else {
+        INSTALLED
+    };
+    mixin.source = reference.to_string();
+    let entry = LockedMixin {
+        requested,
+        reference: reference.to_string(),
+        manifest: String::new(),
+        digest: format!("sha256:{}", mixin.mixin.digest()),
+        version: mixin.mixin.metadata().version.clone(),
+    };
+    Ok((mixin, entry))
+}
+
+/// A version (`1.2.0`, `v1.2.0`) or a range (`^1.2`, `>=1, <2`), rather
+/// than a reference.
+fn is_version_constraint(constraint: &str) -> bool {
+    !constraint.contains('/')
+        && !constraint.starts_with("sha256:")
+        && semver::VersionReq::parse(constraint.trim_start_matches('v')).is_ok()
+}
+
+/// Whether a local mixin's version meets `constraint`; a bare version
+/// means exactly that version.
+fn satisfies(mixin: &ResolvedMixin, constraint: &str) -> bool {
+    let Ok(version) =
+        semver::Version::parse(mixin.mixin.metadata().version.trim_start_matches('v'))
+    else {
+        return false;
+    };
+    let wanted = constraint.trim_start_matches('v');
+    match semver::Version::parse(wanted) {
+        Ok(exact) => exact == version,
+        Err(_) => semver::VersionReq::parse(wanted).is_ok_and(|req| req.matches(&version)),
+    }
+}

@@ -1,0 +1,156 @@
+//! `wharf publish`, `wharf copy` and `wharf archive`: bundles to and from
+//! OCI registries, in cnab-to-oci's layout.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use wharf::home::WharfHome;
+use wharf::manifest::{self, MANIFEST_FILE};
+use wharf::oci::registry::{Registry, RegistryOptions};
+use wharf::oci::{archive, bundles};
+
+use super::bundle_source::BundleSourceArgs;
+
+/// The registry flags every command that talks to one takes.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RegistryArgs {
+    /// Talk plain HTTP to this registry (loopback registries always may);
+    /// repeatable.
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure: Vec<String>,
+}
+
+impl RegistryArgs {
+    /// The registry options these flags ask for, showing progress.
+    pub fn options(&self) -> RegistryOptions {
+        RegistryOptions {
+            insecure: self.insecure.clone(),
+            progress: true,
+            ..RegistryOptions::default()
+        }
+    }
+
+    /// A registry client with these flags.
+    pub fn registry(&self) -> Registry {
+        Registry::new(self.options())
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// Path to the porter.yaml to build and publish.
+    #[arg(short, long, conflicts_with = "archive")]
+    file: Option<PathBuf>,
+    /// Where to publish, REGISTRY/REPOSITORY:TAG; defaults to porter.yaml's
+    /// `reference`, else `registry/name:vVERSION`.
+    #[arg(short, long, value_name = "REF")]
+    reference: Option<String>,
+    /// Publish an archive made by `wharf archive` instead of a local build.
+    #[arg(short, long, value_name = "FILE")]
+    archive: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CopyArgs {
+    /// The bundle to copy, REGISTRY/REPOSITORY:TAG or @DIGEST.
+    #[arg(long, value_name = "REF")]
+    source: String,
+    /// Where to copy it, REGISTRY/REPOSITORY:TAG.
+    #[arg(long, value_name = "REF")]
+    destination: String,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ArchiveArgs {
+    /// The archive file to write (a .tgz).
+    file: PathBuf,
+    /// The published bundle to archive.
+    #[arg(short, long, value_name = "REF")]
+    reference: String,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+pub async fn publish(args: PublishArgs) -> Result<ExitCode> {
+    let registry = args.registry.registry();
+    if let Some(file) = &args.archive {
+        let Some(reference) = &args.reference else {
+            bail!("publishing an archive needs --reference REGISTRY/REPOSITORY:TAG");
+        };
+        let target = Registry::parse_reference(reference)?;
+        let digest = archive::publish_archive(&registry, file, &target).await?;
+        println!(
+            "Published {} ({digest}) from {}",
+            target.whole(),
+            file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let manifest_path = args
+        .file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(MANIFEST_FILE));
+    let (manifest, _) = manifest::load(&manifest_path)?;
+    let reference = match (&args.reference, &manifest.reference, &manifest.registry) {
+        (Some(reference), _, _) => reference.clone(),
+        (None, Some(reference), _) => reference.clone(),
+        (None, None, Some(registry)) => format!(
+            "{}/{}:v{}",
+            registry.trim_end_matches('/'),
+            manifest.name,
+            manifest.version
+        ),
+        (None, None, None) => bail!(
+            "{} names no `registry` or `reference`; add one, or pass --reference \
+             REGISTRY/REPOSITORY:TAG",
+            manifest_path.display()
+        ),
+    };
+    let target = Registry::parse_reference(&reference)?;
+    let source = BundleSourceArgs {
+        file: Some(manifest_path),
+        ..BundleSourceArgs::default()
+    };
+    let built = source.load(&mut |line| eprint!("{line}")).await?;
+    let docker = wharf::build::image::connect().await?;
+    let published = bundles::publish(&docker, &registry, &built.bundle, &target, &mut |line| {
+        eprint!("{line}")
+    })
+    .await?;
+    println!("Published {} ({})", target.whole(), published.digest);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn copy(args: CopyArgs) -> Result<ExitCode> {
+    let registry = args.registry.registry();
+    let source = Registry::parse_reference(&args.source)?;
+    let destination = Registry::parse_reference(&args.destination)?;
+    let digest = bundles::copy(&registry, &source, &destination).await?;
+    println!(
+        "Copied {} to {} ({digest})",
+        source.whole(),
+        destination.whole()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn archive(args: ArchiveArgs) -> Result<ExitCode> {
+    let registry = args.registry.registry();
+    let reference = Registry::parse_reference(&args.reference)?;
+    let home = WharfHome::from_env()?;
+    let pulled = bundles::pull(&registry, &home, &reference).await?;
+    let digest = archive::archive(&registry, &pulled, &reference, &args.file)
+        .await
+        .with_context(|| format!("cannot archive {}", reference.whole()))?;
+    println!(
+        "Archived {} ({digest}) to {}",
+        reference.whole(),
+        args.file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,191 @@
+//! The content-addressed blob cache at `$WHARF_HOME/cache/blobs/sha256/<hex>`.
+//!
+//! A blob's name is its digest, so an entry can always be checked against
+//! its name: bytes are verified before they are written (nothing a registry
+//! sent that fails its digest is ever cached) and again when they are read
+//! (a damaged entry is removed and reported as a miss, so the caller simply
+//! fetches it again). Writes go through a temporary file and a rename, so a
+//! crash never leaves half a blob under a valid name.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::home::WharfHome;
+
+/// `sha256:` and the hex digest of `bytes`.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// The hex part of a well-formed `sha256:<64 lowercase hex>` digest, or
+/// `None`. Digests come from registries and manifests, so they are checked
+/// before they become file names or URLs.
+pub fn sha256_hex(digest: &str) -> Option<&str> {
+    let hex = digest.strip_prefix("sha256:")?;
+    (hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then_some(hex)
+}
+
+/// Why the cache could not store or read a blob.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobCacheError {
+    /// The digest is not `sha256:` and 64 lowercase hex digits.
+    #[error("{0:?} is not a sha256 digest (`sha256:` and 64 hex digits)")]
+    BadDigest(String),
+    /// The bytes offered for a digest are not that digest's bytes.
+    #[error("refusing to cache {expected}: the bytes hash to {actual}")]
+    Mismatch {
+        /// The digest the bytes were offered under.
+        expected: String,
+        /// The digest of the bytes.
+        actual: String,
+    },
+    /// The file system refused.
+    #[error("cannot {action} {}: {source}; check the permissions of $WHARF_HOME/cache", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+}
+
+/// Blobs by digest under one Wharf home.
+#[derive(Debug, Clone)]
+pub struct BlobCache {
+    dir: PathBuf,
+}
+
+impl BlobCache {
+    /// The cache of `home`.
+    pub fn new(home: &WharfHome) -> Self {
+        Self::at(home.root().join("cache").join("blobs").join("sha256"))
+    }
+
+    /// A cache kept in `dir` (the `sha256` directory itself).
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The directory holding the entries.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The bytes of `digest`, if cached and intact. A damaged entry is
+    /// removed and reported as a miss.
+    pub fn get(&self, digest: &str) -> Result<Option<Vec<u8>>, BlobCacheError> {
+        let path = self.path(digest)?;
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(BlobCacheError::Io {
+                    action: "read",
+                    path,
+                    source,
+                });
+            }
+        };
+        if sha256_digest(&bytes) != digest {
+            let _ = std::fs::remove_file(&path);
+            return Ok(None);
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Stores `bytes` as `digest` after checking that they are.
+    pub fn put(&self, digest: &str, bytes: &[u8]) -> Result<(), BlobCacheError> {
+        let path = self.path(digest)?;
+        let actual = sha256_digest(bytes);
+        if actual != digest {
+            return Err(BlobCacheError::Mismatch {
+                expected: digest.to_string(),
+                actual,
+            });
+        }
+        let io = |action, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| BlobCacheError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
+        let mut file = tempfile::Builder::new()
+            .prefix(".blob-")
+            .tempfile_in(&self.dir)
+            .map_err(io("write in", &self.dir))?;
+        file.write_all(bytes).map_err(io("write", file.path()))?;
+        file.as_file()
+            .sync_all()
+            .map_err(io("write", file.path()))?;
+        file.persist(&path)
+            .map_err(|e| io("write", &path)(e.error))?;
+        Ok(())
+    }
+
+    fn path(&self, digest: &str) -> Result<PathBuf, BlobCacheError> {
+        let hex = sha256_hex(digest).ok_or_else(|| BlobCacheError::BadDigest(digest.into()))?;
+        Ok(self.dir.join(hex))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> (tempfile::TempDir, BlobCache) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = BlobCache::new(&WharfHome::new(dir.path()));
+        (dir, cache)
+    }
+
+    #[test]
+    fn stores_and_returns_verified_blobs() {
+        let (dir, cache) = cache();
+        let digest = sha256_digest(b"hello");
+        assert_eq!(cache.get(&digest).unwrap(), None);
+        cache.put(&digest, b"hello").unwrap();
+        assert_eq!(cache.get(&digest).unwrap().as_deref(), Some(&b"hello"[..]));
+        let hex = sha256_hex(&digest).unwrap();
+        assert!(dir.path().join("cache/blobs/sha256").join(hex).is_file());
+    }
+
+    #[test]
+    fn refuses_bytes_that_are_not_the_digest() {
+        let (_dir, cache) = cache();
+        let digest = sha256_digest(b"hello");
+        let err = cache.put(&digest, b"tampered").unwrap_err();
+        assert!(matches!(err, BlobCacheError::Mismatch { .. }), "{err}");
+        assert!(!cache.dir().exists(), "nothing was written");
+    }
+
+    #[test]
+    fn a_damaged_entry_is_removed_and_missed() {
+        let (_dir, cache) = cache();
+        let digest = sha256_digest(b"hello");
+        cache.put(&digest, b"hello").unwrap();
+        let path = cache.dir().join(sha256_hex(&digest).unwrap());
+        std::fs::write(&path, b"hellO").unwrap();
+        assert_eq!(cache.get(&digest).unwrap(), None);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn malformed_digests_never_become_paths() {
+        let (_dir, cache) = cache();
+        for bad in ["sha256:../../etc/passwd", "sha512:00", "sha256:ABC", ""] {
+            assert!(matches!(cache.get(bad), Err(BlobCacheError::BadDigest(_))));
+        }
+        assert!(sha256_hex(&format!("sha256:{}", "A".repeat(64))).is_none());
+    }
+}

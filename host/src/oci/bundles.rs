@@ -1,0 +1,377 @@
+//! Bundles in registries: `wharf publish`, pulling for `install
+//! --reference`, and `wharf copy`, in cnab-to-oci's layout so Porter reads
+//! what Wharf writes and the other way round.
+//!
+//! A published bundle is one repository holding the invocation image (and
+//! the bundle's other images, relocated into it), a config manifest whose
+//! config blob is the canonical bundle.json, and an index listing them,
+//! tagged. Everything is pushed children first and the tag last, so a
+//! publish cut short leaves no tag at all, never a tag on half a bundle.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use bollard::Docker;
+use oci_client::Reference;
+
+use super::cnab_layout::{
+    ConfigFlavor, Descriptor, bundle_index, bundle_manifest_list, config_manifest, descriptor,
+    parse_bundle_index, parse_config_manifest, sha256_digest,
+};
+use super::content::RepositoryContent;
+use super::docker_images;
+use super::media_types::{DOCKER_MANIFEST_LIST, OCI_INDEX};
+use super::registry::Registry;
+use super::transfer::{MANIFEST_TYPES, transfer};
+use crate::cnab::Bundle;
+use crate::home::WharfHome;
+
+/// A bundle in a registry.
+#[derive(Debug, Clone)]
+pub struct RemoteBundle {
+    /// The bundle with its images relocated into the repository.
+    pub bundle: Bundle,
+    /// Its canonical bundle.json text.
+    pub json: String,
+    /// The index (the "bundle digest" Porter records).
+    pub digest: String,
+    /// Original image reference → `repository@digest`.
+    pub relocation: BTreeMap<String, String>,
+}
+
+impl RemoteBundle {
+    /// The reference Docker runs the invocation image from.
+    pub fn invocation_image(&self) -> Option<&str> {
+        self.bundle
+            .invocation_images
+            .first()
+            .map(|image| image.image.as_str())
+    }
+}
+
+/// Publishes a locally built bundle to `target` (`registry/repository:tag`).
+pub async fn publish(
+    docker: &Docker,
+    registry: &Registry,
+    bundle: &Bundle,
+    target: &Reference,
+    progress: &mut dyn FnMut(&str),
+) -> Result<RemoteBundle> {
+    let Some(tag) = target.tag() else {
+        bail!(
+            "publish needs a tag: {} has none (e.g. add :v{})",
+            target.whole(),
+            bundle.version
+        );
+    };
+    let repo = RepositoryContent::of(registry, target);
+    let mut published = bundle.clone();
+    let mut relocation = BTreeMap::new();
+    let mut invocations = Vec::new();
+    for image in &mut published.invocation_images {
+        let original = image.image.clone();
+        progress(&format!("pushing the invocation image {original}\n"));
+        let pushed =
+            push_image(docker, &repo, &original, &image_tag(&original, "installer")).await?;
+        relocation.insert(original, format!("{}@{}", repo.name(), pushed.digest));
+        image.image = format!("{}@{}", repo.name(), pushed.digest);
+        image.content_digest = pushed.digest.clone();
+        image.size = pushed.size;
+        image.media_type = pushed.media_type.clone();
+        invocations.push(pushed);
+    }
+    let mut components = Vec::new();
+    for (name, image) in &mut published.images {
+        let original = image.image.clone();
+        progress(&format!("relocating the image {name} ({original})\n"));
+        docker_images::ensure_pulled(docker, registry, &original, registry_of(&original)).await?;
+        let pushed = push_image(docker, &repo, &original, &image_tag(&original, name)).await?;
+        relocation.insert(original, format!("{}@{}", repo.name(), pushed.digest));
+        image.image = format!("{}@{}", repo.name(), pushed.digest);
+        image.content_digest = pushed.digest.clone();
+        image.size = pushed.size;
+        image.media_type = pushed.media_type.clone();
+        components.push((name.clone(), pushed));
+    }
+
+    let json = published
+        .to_canonical_json()
+        .context("cannot write the bundle's canonical bundle.json")?;
+    progress(&format!("pushing the bundle to {}\n", target.whole()));
+    let config_blob = sha256_digest(&json);
+    registry
+        .push_blob(&repo.at_digest(&config_blob), &json)
+        .await?;
+    let config = push_config_manifest(&repo, &json).await?;
+    let index = push_index(&repo, &published, &config, &invocations, &components).await?;
+    // Last, and in one request: the tag.
+    registry
+        .push_manifest(&repo.at_tag(tag), &index.1, &index.0.media_type)
+        .await?;
+    Ok(RemoteBundle {
+        json: String::from_utf8_lossy(&json).into_owned(),
+        bundle: published,
+        digest: index.0.digest,
+        relocation,
+    })
+}
+
+/// `<name>-<tag of the image>`, so each pushed image has a readable tag.
+fn image_tag(image: &str, prefix: &str) -> String {
+    let (_, tag) = docker_images::split_tag(image);
+    let tag: String = tag
+        .unwrap_or("latest")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{prefix}-{tag}")
+}
+
+/// The registry host of an image reference (Docker Hub when it has none).
+fn registry_of(image: &str) -> &str {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            first
+        }
+        _ => "docker.io",
+    }
+}
+
+async fn push_image(
+    docker: &Docker,
+    repo: &RepositoryContent,
+    image: &str,
+    tag: &str,
+) -> Result<Descriptor> {
+    docker_images::push(
+        docker,
+        &repo.registry,
+        image,
+        &repo.host,
+        &repo.repository,
+        tag,
+    )
+    .await?;
+    let pulled = repo
+        .registry
+        .pull_manifest(&repo.at_tag(tag), &MANIFEST_TYPES)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot read back the image Docker pushed to {}:{tag}",
+                repo.name()
+            )
+        })?;
+    Ok(Descriptor {
+        media_type: pulled.media_type,
+        digest: pulled.digest,
+        size: pulled.bytes.len() as u64,
+        annotations: BTreeMap::new(),
+    })
+}
+
+/// Pushes the config manifest, trying cnab-to-oci's flavors in order
+/// until the registry takes one.
+async fn push_config_manifest(repo: &RepositoryContent, json: &[u8]) -> Result<Descriptor> {
+    let mut refusals = Vec::new();
+    for flavor in ConfigFlavor::CHAIN {
+        let bytes = config_manifest(json, flavor);
+        let descriptor = descriptor(flavor.manifest_media_type(), &bytes);
+        match repo
+            .registry
+            .push_manifest(
+                &repo.at_digest(&descriptor.digest),
+                &bytes,
+                &descriptor.media_type,
+            )
+            .await
+        {
+            Ok(_) => return Ok(descriptor),
+            Err(e) => refusals.push(format!("{}: {e}", descriptor.media_type)),
+        }
+    }
+    Err(anyhow!(
+        "{} refused the bundle's config manifest in every form cnab-to-oci knows:\n  {}",
+        repo.name(),
+        refusals.join("\n  ")
+    ))
+}
+
+/// Pushes the index by digest (falling back to a Docker manifest list);
+/// returns its descriptor and bytes, for tagging.
+async fn push_index(
+    repo: &RepositoryContent,
+    bundle: &Bundle,
+    config: &Descriptor,
+    invocations: &[Descriptor],
+    components: &[(String, Descriptor)],
+) -> Result<(Descriptor, Vec<u8>)> {
+    let index = bundle_index(bundle, config, invocations, components);
+    let oci = descriptor(OCI_INDEX, &index);
+    let refused = match repo
+        .registry
+        .push_manifest(&repo.at_digest(&oci.digest), &index, OCI_INDEX)
+        .await
+    {
+        Ok(_) => return Ok((oci, index)),
+        Err(e) => e,
+    };
+    let list = bundle_manifest_list(bundle, config, invocations, components);
+    let docker = descriptor(DOCKER_MANIFEST_LIST, &list);
+    repo.registry
+        .push_manifest(&repo.at_digest(&docker.digest), &list, DOCKER_MANIFEST_LIST)
+        .await
+        .map_err(|e| {
+            anyhow!(
+                "{} refused the bundle both as an OCI index ({refused}) and as a Docker \
+                 manifest list ({e})",
+                repo.name()
+            )
+        })?;
+    Ok((docker, list))
+}
+
+/// Where pulled bundles are kept, by index digest.
+fn cache_dir(home: &WharfHome, digest: &str) -> PathBuf {
+    home.root()
+        .join("cache/bundles")
+        .join(digest.trim_start_matches("sha256:"))
+}
+
+/// Pulls the bundle at `reference` (a tag or a digest). A bundle pulled
+/// before is read from the cache by its digest; a tag is still resolved
+/// against the registry, since tags move.
+pub async fn pull(
+    registry: &Registry,
+    home: &WharfHome,
+    reference: &Reference,
+) -> Result<RemoteBundle> {
+    let repo = RepositoryContent::of(registry, reference);
+    let root = registry
+        .pull_manifest(reference, &[OCI_INDEX, DOCKER_MANIFEST_LIST])
+        .await?;
+    let cached = cache_dir(home, &root.digest);
+    if let Ok(json) = std::fs::read_to_string(cached.join("bundle.json"))
+        && let Ok(bundle) = Bundle::from_slice(json.as_bytes())
+    {
+        let relocation = std::fs::read(cached.join("relocation-mapping.json"))
+            .ok()
+            .and_then(|b| super::cnab_layout::parse_relocation_mapping(&b).ok())
+            .unwrap_or_default();
+        return Ok(RemoteBundle {
+            bundle,
+            json,
+            digest: root.digest,
+            relocation,
+        });
+    }
+    let index = parse_bundle_index(&root.bytes)
+        .with_context(|| format!("{} is not a CNAB bundle", reference.whole()))?;
+    let config_manifest = registry
+        .pull_manifest(&repo.at_digest(&index.config.digest), &MANIFEST_TYPES)
+        .await?;
+    let config = parse_config_manifest(&config_manifest.bytes)
+        .with_context(|| format!("the config manifest of {} is malformed", reference.whole()))?;
+    let json = registry
+        .pull_blob(
+            &repo.at_digest(&config.digest),
+            &config.digest,
+            Some(config.size),
+        )
+        .await?;
+    let mut bundle = Bundle::from_slice(&json)
+        .with_context(|| format!("the bundle.json of {} is not valid", reference.whole()))?;
+    let relocation = relocate(&mut bundle, &repo, &index)?;
+    let remote = RemoteBundle {
+        json: String::from_utf8_lossy(&json).into_owned(),
+        bundle,
+        digest: root.digest,
+        relocation,
+    };
+    store_in_cache(&cached, &remote)?;
+    Ok(remote)
+}
+
+/// Points the bundle's images at the repository they were pulled from,
+/// by digest, so a copied or re-published bundle runs from its new home.
+fn relocate(
+    bundle: &mut Bundle,
+    repo: &RepositoryContent,
+    index: &super::cnab_layout::BundleIndex,
+) -> Result<BTreeMap<String, String>> {
+    let mut relocation = BTreeMap::new();
+    for (image, entry) in bundle.invocation_images.iter_mut().zip(&index.invocations) {
+        let moved = format!("{}@{}", repo.name(), entry.digest);
+        relocation.insert(image.image.clone(), moved.clone());
+        image.image = moved;
+    }
+    for (name, entry) in &index.components {
+        if let Some(image) = bundle.images.get_mut(name) {
+            let moved = format!("{}@{}", repo.name(), entry.digest);
+            relocation.insert(image.image.clone(), moved.clone());
+            image.image = moved;
+        }
+    }
+    if bundle.invocation_images.is_empty() || index.invocations.is_empty() {
+        bail!("the bundle in {} has no invocation image", repo.name());
+    }
+    Ok(relocation)
+}
+
+fn store_in_cache(dir: &std::path::Path, remote: &RemoteBundle) -> Result<()> {
+    let staging = dir.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create {}", staging.display()))?;
+    let relocated = remote
+        .bundle
+        .to_value()
+        .map(|v| v.to_string())
+        .context("cannot write the pulled bundle")?;
+    std::fs::write(staging.join("bundle.json"), relocated)?;
+    std::fs::write(
+        staging.join("relocation-mapping.json"),
+        super::cnab_layout::relocation_mapping(&remote.relocation),
+    )?;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::rename(&staging, dir)
+        .with_context(|| format!("cannot store the bundle in {}", dir.display()))?;
+    Ok(())
+}
+
+/// Copies the bundle at `source` to `destination` (another repository, or
+/// another registry), images included, tagging it last.
+pub async fn copy(
+    registry: &Registry,
+    source: &Reference,
+    destination: &Reference,
+) -> Result<String> {
+    let Some(tag) = destination.tag() else {
+        bail!("the destination {} needs a tag", destination.whole());
+    };
+    let from = RepositoryContent::of(registry, source);
+    let to = RepositoryContent::of(registry, destination);
+    let root = registry
+        .pull_manifest(source, &[OCI_INDEX, DOCKER_MANIFEST_LIST])
+        .await?;
+    parse_bundle_index(&root.bytes)
+        .with_context(|| format!("{} is not a CNAB bundle", source.whole()))?;
+    let descriptor = Descriptor {
+        media_type: root.media_type.clone(),
+        digest: root.digest.clone(),
+        size: root.bytes.len() as u64,
+        annotations: BTreeMap::new(),
+    };
+    transfer(&from, &to, &descriptor).await?;
+    registry
+        .push_manifest(&to.at_tag(tag), &root.bytes, &root.media_type)
+        .await?;
+    Ok(root.digest)
+}
