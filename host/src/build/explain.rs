@@ -174,3 +174,83 @@ pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation 
         missing_mixins,
     }
 }
+
+/// Explains a built or pulled bundle from its bundle.json (for `explain
+/// --reference` and `--cnab-file`): Wharf's and Porter's internal
+/// parameters and outputs are left out, as Porter leaves them out.
+pub fn explain_bundle(bundle: &crate::cnab::Bundle) -> Explanation {
+    use crate::cnab::definition_type;
+    use crate::sets::is_internal_parameter;
+    let internal_output = |name: &str| name.starts_with("wharf-") || name.starts_with("porter-");
+    let type_name = |definition: Option<&crate::cnab::Definition>| {
+        if definition.is_some_and(crate::cnab::is_file_definition) {
+            "file".to_string()
+        } else {
+            definition_type(definition).to_string()
+        }
+    };
+    let stamp_mixins = bundle
+        .custom
+        .get(super::bundle_json::STAMP_EXTENSION)
+        .and_then(|s| s.get("mixins"))
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    Explanation {
+        name: bundle.name.clone(),
+        description: bundle.description.clone(),
+        version: bundle.version.clone(),
+        parameters: bundle
+            .parameters
+            .iter()
+            .filter(|(name, _)| !is_internal_parameter(bundle, name))
+            .map(|(name, p)| {
+                let definition = bundle.parameter_definition(name);
+                ExplainedParameter {
+                    name: name.clone(),
+                    description: p.description.clone(),
+                    type_name: type_name(definition),
+                    default: definition.and_then(|d| d.get("default")).cloned(),
+                    required: p.required,
+                    sensitive: bundle.is_sensitive_parameter(name),
+                    apply_to: apply_to(&p.apply_to),
+                }
+            })
+            .collect(),
+        credentials: bundle
+            .credentials
+            .iter()
+            .map(|(name, c)| ExplainedCredential {
+                name: name.clone(),
+                description: c.description.clone(),
+                required: c.required,
+                apply_to: apply_to(&c.apply_to),
+            })
+            .collect(),
+        outputs: bundle
+            .outputs
+            .iter()
+            .filter(|(name, _)| !internal_output(name))
+            .map(|(name, o)| ExplainedOutput {
+                name: name.clone(),
+                description: o.description.clone(),
+                type_name: type_name(bundle.output_definition(name)),
+                sensitive: bundle.is_sensitive_output(name),
+                apply_to: apply_to(&o.apply_to),
+            })
+            .collect(),
+        custom_actions: bundle
+            .actions
+            .iter()
+            .map(|(name, a)| ExplainedAction {
+                name: name.clone(),
+                description: a.description.clone(),
+                modifies: a.modifies,
+                stateless: a.stateless,
+            })
+            .collect(),
+        dependencies: Vec::new(),
+        mixins: stamp_mixins,
+        missing_mixins: Vec::new(),
+    }
+}

@@ -196,17 +196,36 @@ pub async fn schema(_args: SchemaArgs) -> Result<ExitCode> {
 pub struct ExplainArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
+    /// Explain a published bundle instead (pulled, and cached by digest).
+    #[arg(short, long, value_name = "REF", conflicts_with = "cnab_file")]
+    reference: Option<String>,
+    /// Explain a bundle.json instead.
+    #[arg(long, value_name = "FILE")]
+    cnab_file: Option<PathBuf>,
+    #[command(flatten)]
+    registry: super::distribution::RegistryArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
 }
 
 pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
-    let path = args.manifest.path();
-    let (manifest, _) = manifest::load(&path)?;
-    let (host, catalog) = open()?;
-    let missing = missing_mixins(&manifest, &host, &catalog).await;
-    let explained = explain::explain(&manifest, missing);
+    let explained = if args.reference.is_some() || args.cnab_file.is_some() {
+        let source = super::bundle_source::BundleSourceArgs {
+            cnab_file: args.cnab_file.clone(),
+            reference: args.reference.clone(),
+            registry: args.registry.clone(),
+            ..Default::default()
+        };
+        let loaded = source.load(&mut |line| eprint!("{line}")).await?;
+        explain::explain_bundle(&loaded.bundle)
+    } else {
+        let path = args.manifest.path();
+        let (manifest, _) = manifest::load(&path)?;
+        let (host, catalog) = open()?;
+        let missing = missing_mixins(&manifest, &host, &catalog).await;
+        explain::explain(&manifest, missing)
+    };
     if print_structured(args.output, &explained)? {
         return Ok(ExitCode::SUCCESS);
     }

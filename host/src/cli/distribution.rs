@@ -154,3 +154,89 @@ pub async fn archive(args: ArchiveArgs) -> Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    bundle: BundleSourceArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    output: super::output::OutputFormat,
+}
+
+/// What `wharf inspect` shows: the explanation and where each image is.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Inspection {
+    #[serde(flatten)]
+    explanation: wharf::build::explain::Explanation,
+    digest: String,
+    invocation_images: Vec<InspectedImage>,
+    images: Vec<InspectedImage>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InspectedImage {
+    name: String,
+    image: String,
+    content_digest: String,
+}
+
+/// `wharf inspect`: `explain` plus the bundle's images, relocated when it
+/// was pulled from a registry (Porter's `inspect`).
+pub async fn inspect(args: InspectArgs) -> Result<ExitCode> {
+    let loaded = args.bundle.load(&mut |line| eprint!("{line}")).await?;
+    let bundle = &loaded.bundle;
+    let inspection = Inspection {
+        explanation: wharf::build::explain::explain_bundle(bundle),
+        digest: loaded.info.digest.clone(),
+        invocation_images: bundle
+            .invocation_images
+            .iter()
+            .map(|i| InspectedImage {
+                name: String::new(),
+                image: i.image.clone(),
+                content_digest: i.content_digest.clone(),
+            })
+            .collect(),
+        images: bundle
+            .images
+            .iter()
+            .map(|(name, i)| InspectedImage {
+                name: name.clone(),
+                image: i.image.clone(),
+                content_digest: i.content_digest.clone(),
+            })
+            .collect(),
+    };
+    if super::output::print_structured(args.output, &inspection)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Name: {}", bundle.name);
+    println!("Version: {}", bundle.version);
+    if !inspection.digest.is_empty() {
+        println!("Digest: {}", inspection.digest);
+    }
+    println!();
+    println!("Invocation images:");
+    let rows: Vec<Vec<String>> = inspection
+        .invocation_images
+        .iter()
+        .map(|i| vec![i.image.clone(), i.content_digest.clone()])
+        .collect();
+    super::output::print_table(&["IMAGE", "DIGEST"], &rows)?;
+    println!();
+    println!("Images:");
+    if inspection.images.is_empty() {
+        println!("No images defined");
+    } else {
+        let rows: Vec<Vec<String>> = inspection
+            .images
+            .iter()
+            .map(|i| vec![i.name.clone(), i.image.clone(), i.content_digest.clone()])
+            .collect();
+        super::output::print_table(&["NAME", "IMAGE", "DIGEST"], &rows)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

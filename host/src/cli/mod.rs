@@ -58,6 +58,8 @@ enum Command {
     Copy(distribution::CopyArgs),
     /// Write a published bundle, images included, to an airgap archive.
     Archive(distribution::ArchiveArgs),
+    /// Show a bundle with its images and where they are.
+    Inspect(distribution::InspectArgs),
     /// Manage parameter sets.
     #[command(subcommand, aliases = ["parameter", "param", "params"])]
     Parameters(sets::SetsCommand),
@@ -96,6 +98,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Publish(args) => distribution::publish(args).await,
         Command::Copy(args) => distribution::copy(args).await,
         Command::Archive(args) => distribution::archive(args).await,
+        Command::Inspect(args) => distribution::inspect(args).await,
         Command::Parameters(command) => sets::run(SetKind::Parameter, command).await,
         Command::Credentials(command) => sets::run(SetKind::Credential, command).await,
         Command::Installations(command) => installations::run(command).await,

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod docker;
 pub mod docker_proxy;
+pub mod fault_proxy;
 pub mod registry;
 pub mod runtime;
 
