@@ -218,3 +218,25 @@ fn a_build_with_a_warm_lock_and_cache_needs_no_registry() {
     );
     assert!(Path::new(&bundle.path().join("wharf.lock")).exists());
 }
+
+/// A registry that refuses OCI indexes gets cnab-to-oci's fallback, a
+/// Docker manifest list, and the bundle installs from it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registry_refusing_oci_indexes_gets_a_docker_manifest_list() {
+    let registry = TestRegistry::start();
+    let proxy = FaultProxy::start(&registry.host(), |head| {
+        let head = head.to_ascii_lowercase();
+        head.starts_with("put ") && head.contains("/manifests/") && head.contains("image.index")
+    });
+    let bundle = greeting_bundle();
+    let author = Wharf::new(WHARF, bundle.path());
+    let reference = format!("{}/fallback/greeter:v1", proxy.host());
+    author.run(&["publish", "--reference", &reference]).ok();
+    assert!(proxy.cuts() >= 1, "the OCI index was never offered");
+    assert!(
+        tags(&registry.host(), "fallback/greeter")
+            .await
+            .contains(&"v1".to_string())
+    );
+    assert_eq!(install_fresh(&reference, "fallback"), "hello fallback");
+}

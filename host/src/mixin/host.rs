@@ -80,6 +80,27 @@ pub fn engine_config() -> Config {
     config
 }
 
+/// The engine that compiles mixins for invocation images: this engine's
+/// settings, for the images' platform, with no CPU features beyond the
+/// baseline (naming the target turns off Cranelift's host detection).
+#[cfg(feature = "compiler")]
+fn image_engine() -> Result<&'static Engine, String> {
+    static ENGINE: std::sync::OnceLock<Result<Engine, String>> = std::sync::OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let mut config = engine_config();
+            config.target(IMAGE_TARGET).map_err(|e| format!("{e:#}"))?;
+            Engine::new(&config).map_err(|e| format!("{e:#}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The platform of invocation images: the runtime is a static x86-64
+/// Linux binary.
+#[cfg(feature = "compiler")]
+const IMAGE_TARGET: &str = "x86_64-unknown-linux-gnu";
+
 impl MixinHost {
     /// Builds the engine and linker and starts the epoch ticker.
     pub fn new(config: HostConfig) -> Result<Self, MixinError> {
@@ -198,13 +219,20 @@ impl MixinHost {
     }
 
     #[cfg(feature = "compiler")]
-    /// Compiles a component for an engine like this one and frames it with
+    /// Compiles a component for the invocation image and frames it with
     /// its checksum, ready for [`MixinHost::load_precompiled`].
+    ///
+    /// It compiles for baseline x86-64 rather than for this machine's CPU:
+    /// the image runs wherever it is pulled, and an artifact using, say,
+    /// AVX-512 would be refused by an older CPU. Wasmtime accepts a
+    /// baseline artifact on any x86-64 host.
     pub fn precompile(&self, origin: &str, bytes: &[u8]) -> Result<Vec<u8>, MixinError> {
         check_header(origin, bytes)?;
-        let compiled = self
-            .shared
-            .engine
+        let compiled = image_engine()
+            .map_err(|detail| MixinError::Host {
+                mixin: origin.into(),
+                detail,
+            })?
             .precompile_component(bytes)
             .map_err(|e| MixinError::NotAComponent {
                 origin: origin.into(),
