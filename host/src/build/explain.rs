@@ -103,6 +103,20 @@ fn description(schema: &serde_json::Map<String, Value>) -> String {
         .to_string()
 }
 
+/// The bundle's custom actions.
+fn custom_actions(bundle: &crate::cnab::Bundle) -> Vec<ExplainedAction> {
+    bundle
+        .actions
+        .iter()
+        .map(|(name, a)| ExplainedAction {
+            name: name.clone(),
+            description: a.description.clone(),
+            modifies: a.modifies,
+            stateless: a.stateless,
+        })
+        .collect()
+}
+
 /// Explains `manifest`; `missing_mixins` are the declared mixins this
 /// machine does not have.
 pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation {
@@ -150,16 +164,7 @@ pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation 
                 apply_to: apply_to(&o.apply_to),
             })
             .collect(),
-        custom_actions: bundle
-            .actions
-            .iter()
-            .map(|(name, a)| ExplainedAction {
-                name: name.clone(),
-                description: a.description.clone(),
-                modifies: a.modifies,
-                stateless: a.stateless,
-            })
-            .collect(),
+        custom_actions: custom_actions(&bundle),
         dependencies: manifest
             .dependencies
             .iter()
@@ -239,16 +244,7 @@ pub fn explain_bundle(bundle: &crate::cnab::Bundle) -> Explanation {
                 apply_to: apply_to(&o.apply_to),
             })
             .collect(),
-        custom_actions: bundle
-            .actions
-            .iter()
-            .map(|(name, a)| ExplainedAction {
-                name: name.clone(),
-                description: a.description.clone(),
-                modifies: a.modifies,
-                stateless: a.stateless,
-            })
-            .collect(),
+        custom_actions: custom_actions(bundle),
         dependencies: Vec::new(),
         mixins: stamp_mixins,
         missing_mixins: Vec::new(),

@@ -4,7 +4,6 @@
 //! blob of the bundle, images included; `wharf publish --archive FILE
 //! --reference REF` pushes it into a registry that never saw the bundle.
 
-use std::collections::BTreeMap;
 use std::path::{Component, Path};
 
 use anyhow::{Context, Result, bail};
@@ -14,9 +13,8 @@ use flate2::write::GzEncoder;
 use oci_client::Reference;
 
 use super::bundles::RemoteBundle;
-use super::cnab_layout::{Descriptor, parse_bundle_index, relocation_mapping};
+use super::cnab_layout::{parse_bundle_index, relocation_mapping};
 use super::content::{LayoutDir, RepositoryContent};
-use super::media_types::{DOCKER_MANIFEST_LIST, OCI_INDEX};
 use super::registry::Registry;
 use super::transfer::transfer;
 
@@ -36,15 +34,7 @@ pub async fn archive(
     let staging = tempfile::tempdir().context("cannot make a temporary directory")?;
     let layout = LayoutDir::new(staging.path().join(LAYOUT_DIR));
     let repo = RepositoryContent::of(registry, reference);
-    let root = registry
-        .pull_manifest(reference, &[OCI_INDEX, DOCKER_MANIFEST_LIST])
-        .await?;
-    let descriptor = Descriptor {
-        media_type: root.media_type.clone(),
-        digest: root.digest.clone(),
-        size: root.bytes.len() as u64,
-        annotations: BTreeMap::new(),
-    };
+    let (root, descriptor) = super::bundles::pull_root(registry, reference).await?;
     transfer(&repo, &layout, &descriptor).await?;
     let tag = reference.tag().unwrap_or("latest");
     layout.write_index(&descriptor, tag)?;

@@ -358,20 +358,30 @@ pub async fn copy(
     };
     let from = RepositoryContent::of(registry, source);
     let to = RepositoryContent::of(registry, destination);
-    let root = registry
-        .pull_manifest(source, &[OCI_INDEX, DOCKER_MANIFEST_LIST])
-        .await?;
+    let (root, descriptor) = pull_root(registry, source).await?;
     parse_bundle_index(&root.bytes)
         .with_context(|| format!("{} is not a CNAB bundle", source.whole()))?;
+    transfer(&from, &to, &descriptor).await?;
+    registry
+        .push_manifest(&to.at_tag(tag), &root.bytes, &root.media_type)
+        .await?;
+    Ok(root.digest)
+}
+
+/// The bundle's index (or manifest list) at `reference`, and its
+/// descriptor, the root of what a copy or an archive transfers.
+pub async fn pull_root(
+    registry: &Registry,
+    reference: &Reference,
+) -> Result<(super::registry::PulledManifest, Descriptor)> {
+    let root = registry
+        .pull_manifest(reference, &[OCI_INDEX, DOCKER_MANIFEST_LIST])
+        .await?;
     let descriptor = Descriptor {
         media_type: root.media_type.clone(),
         digest: root.digest.clone(),
         size: root.bytes.len() as u64,
         annotations: BTreeMap::new(),
     };
-    transfer(&from, &to, &descriptor).await?;
-    registry
-        .push_manifest(&to.at_tag(tag), &root.bytes, &root.media_type)
-        .await?;
-    Ok(root.digest)
+    Ok((root, descriptor))
 }
