@@ -17,6 +17,20 @@ use futures_util::{StreamExt, TryStreamExt};
 use super::{Completed, Invocation, OUTPUTS_DIR};
 use crate::mixin::Stream;
 
+/// The Docker socket a bundle with host access gets.
+const DOCKER_SOCKET: &str = "/var/run/docker.sock";
+
+/// The group owning the Docker socket, when there is one to read.
+fn socket_group() -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(DOCKER_SOCKET).ok().map(|m| m.gid())
+    }
+    #[cfg(not(unix))]
+    None
+}
+
 /// The uid and gid the bundle runs as; copied-in files belong to it.
 const BUNDLE_UID: u64 = 65532;
 const BUNDLE_GID: u64 = 0;
@@ -39,7 +53,14 @@ pub async fn run(
         ..HostConfig::default()
     };
     if invocation.docker_host_access {
-        host_config.binds = Some(vec!["/var/run/docker.sock:/var/run/docker.sock".into()]);
+        host_config.binds = Some(vec![format!("{DOCKER_SOCKET}:{DOCKER_SOCKET}")]);
+        // The bundle runs as 65532 in group 0 and the socket is usually
+        // root:docker 0660: give the container the socket's group, as
+        // `docker run --group-add` would, so the socket is usable and
+        // nothing else changes.
+        if let Some(gid) = socket_group() {
+            host_config.group_add = Some(vec![gid.to_string()]);
+        }
     }
     let body = ContainerCreateBody {
         image: Some(invocation.image.clone()),
