@@ -1,1 +1,439 @@
-//! Being written.
+//! The terraform mixin end to end, through the real dockerd, on a machine
+//! without internet: the test serves the local `terraform` binary as a
+//! HashiCorp-style release (`terraform_<v>_linux_amd64.zip` and
+//! `terraform_<v>_SHA256SUMS`) from a small HTTP server on the host, and the
+//! bundle's `mirror` points the image build at it. The terraform files use
+//! only the built-in `terraform_data` resource, so no provider is needed.
+//!
+//! The Debian bundle runs Porter's whole terraform lifecycle: install
+//! applies and returns outputs; upgrade changes a var and updates the same
+//! resource, which it can only do if install's state came back through the
+//! state bag; a custom action runs `terraform show`; uninstall destroys
+//! the resource using the vars install saved in `terraform.tfvars.json`.
+//! The busybox bundle shows the build lines work without apt.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use wharf_test_support::cli::{Wharf, write_file};
+use wharf_test_support::docker::{BUSYBOX_IMAGE, DEBIAN_IMAGE, ensure_docker};
+use wharf_test_support::{guest_wasm, scratch_dir};
+
+const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
+
+/// A local release mirror for the host's terraform.
+struct Mirror {
+    /// The URL of the directory, as the bundle's `mirror`.
+    url: String,
+    /// The terraform version it serves.
+    version: String,
+    /// Every path requested so far.
+    requests: Arc<Mutex<Vec<String>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// The mirror, made and served once per test process.
+fn mirror() -> &'static Mirror {
+    static MIRROR: OnceLock<Mirror> = OnceLock::new();
+    MIRROR.get_or_init(serve_terraform)
+}
+
+fn serve_terraform() -> Mirror {
+    let binary = find_on_path("terraform")
+        .expect("terraform must be on PATH: the test serves it to the image build");
+    let version_json = run_ok(
+        Command::new(&binary)
+            .args(["version", "-json"])
+            .env("CHECKPOINT_DISABLE", "1"),
+    );
+    let version: serde_json::Value = serde_json::from_str(&version_json).unwrap();
+    let version = version["terraform_version"].as_str().unwrap().to_string();
+
+    let dir = scratch_dir();
+    let zip = format!("terraform_{version}_linux_amd64.zip");
+    run_ok(
+        Command::new("zip")
+            .current_dir(dir.path())
+            .args(["-q", "-j", &zip])
+            .arg(&binary),
+    );
+    let sum = run_ok(Command::new("sha256sum").current_dir(dir.path()).arg(&zip));
+    // A decoy line first: the build must pick the zip's own line.
+    let sums = format!(
+        "{}  terraform_{version}_darwin_amd64.zip\n{sum}",
+        "0".repeat(64)
+    );
+    write_file(
+        dir.path(),
+        &format!("terraform_{version}_SHA256SUMS"),
+        &sums,
+    );
+
+    let listener = TcpListener::bind("0.0.0.0:0").expect("bind the mirror");
+    let port = listener.local_addr().unwrap().port();
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let root = dir.path().to_path_buf();
+    let seen = requests.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (root, seen) = (root.clone(), seen.clone());
+            std::thread::spawn(move || serve(stream, &root, &seen));
+        }
+    });
+
+    // Image builds run on Docker's default bridge; its gateway is the host.
+    let gateway = run_ok(ensure_docker().docker().args([
+        "network",
+        "inspect",
+        "bridge",
+        "-f",
+        "{{(index .IPAM.Config 0).Gateway}}",
+    ]));
+    Mirror {
+        url: format!("http://{}:{port}/", gateway.trim()),
+        version,
+        requests,
+        _dir: dir,
+    }
+}
+
+/// Answers one HTTP GET with a file of `root`, or 404.
+fn serve(stream: TcpStream, root: &Path, seen: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(&stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut header = String::new();
+    while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+        header.clear();
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .trim_start_matches('/')
+        .to_string();
+    seen.lock().unwrap().push(path.clone());
+    let file = (!path.contains("..") && !path.is_empty())
+        .then(|| std::fs::read(root.join(&path)).ok())
+        .flatten();
+    let mut out = &stream;
+    let _ = match file {
+        Some(body) => out
+            .write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            )
+            .and_then(|()| out.write_all(&body)),
+        None => out
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+    };
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+/// Runs a command and returns its stdout, panicking with both streams on
+/// failure.
+#[track_caller]
+fn run_ok(command: &mut Command) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const MAIN_TF: &str = r#"variable "greeting" {
+  type = string
+}
+
+resource "terraform_data" "example" {
+  input = var.greeting
+}
+
+output "greeting" {
+  value = terraform_data.example.output
+}
+
+output "resource_id" {
+  value = terraform_data.example.id
+}
+
+output "info" {
+  value = { greeting = var.greeting, count = 2 }
+}
+"#;
+
+/// A bundle on `base` whose terraform files live in `tf_dir`, with Porter's
+/// state entries for the state file and the var file there; `config` is
+/// more of the mixin's configuration.
+fn terraform_bundle(name: &str, base: &str, tf_dir: &str, config: &str) -> tempfile::TempDir {
+    let mirror = mirror();
+    let dir = scratch_dir();
+    write_file(
+        dir.path(),
+        "porter.yaml",
+        &format!(
+            r#"schemaVersion: 1.0.1
+name: {name}
+version: 0.1.0
+dockerfile: Dockerfile.tmpl
+mixins:
+  - terraform:
+      clientVersion: "{version}"
+      mirror: "{url}"{config}
+parameters:
+  - name: greeting
+    type: string
+    default: hello
+state:
+  - name: tfstate
+    path: {tf_dir}/terraform.tfstate
+  - name: tfvars
+    path: {tf_dir}/terraform.tfvars.json
+outputs:
+  - name: greeting
+    type: string
+    applyTo: [install, upgrade]
+  - name: resource_id
+    type: string
+    applyTo: [install, upgrade]
+  - name: info
+    type: string
+    applyTo: [install]
+install:
+  - terraform:
+      description: Create the resource
+      vars:
+        greeting: ${{ bundle.parameters.greeting }}
+      outputs:
+        - name: greeting
+        - name: resource_id
+        - name: info
+upgrade:
+  - terraform:
+      description: Update the resource
+      vars:
+        greeting: ${{ bundle.parameters.greeting }}
+      outputs:
+        - name: greeting
+        - name: resource_id
+show:
+  - terraform:
+      description: Show the state
+customActions:
+  show:
+    description: Run terraform show
+    modifies: false
+uninstall:
+  - terraform:
+      description: Destroy the resource
+"#,
+            version = mirror.version,
+            url = mirror.url,
+        ),
+    );
+    write_file(
+        dir.path(),
+        "Dockerfile.tmpl",
+        &format!(
+            "FROM {base}\n# PORTER_INIT\n# PORTER_MIXINS\nCOPY --chown=65532:0 . ${{BUNDLE_DIR}}\n"
+        ),
+    );
+    std::fs::create_dir(dir.path().join(tf_dir)).unwrap();
+    write_file(&dir.path().join(tf_dir), "main.tf", MAIN_TF);
+    dir
+}
+
+/// Wharf with the freshly built terraform mixin installed.
+fn wharf_with_terraform(dir: &Path) -> Wharf {
+    let wharf = Wharf::new(WHARF, dir);
+    let wasm = guest_wasm("terraform");
+    wharf
+        .run(&["mixins", "install", wasm.to_str().unwrap()])
+        .ok();
+    let mixins = wharf.run(&["mixins", "list", "-o", "json"]).ok().json();
+    let terraform = mixins
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "terraform")
+        .unwrap_or_else(|| panic!("terraform is not installed: {mixins}"));
+    assert_eq!(terraform["programs"], serde_json::json!(["terraform"]));
+    wharf
+}
+
+/// `wharf lint` reports the mixin's findings with their codes, and fails
+/// on the errors.
+#[test]
+fn lint_reports_terraform_mistakes() {
+    let dir = scratch_dir();
+    write_file(
+        dir.path(),
+        "porter.yaml",
+        r#"schemaVersion: 1.0.1
+name: tf-lint
+version: 0.1.0
+mixins:
+  - terraform
+install:
+  - terraform:
+      description: State outside the bundle
+      workingDir: /tmp/tf
+      outputs:
+        - destinationFile: out.txt
+upgrade:
+  - terraform:
+      description: Upgrade
+      disableVarFile: true
+uninstall:
+  - terraform:
+      description: Uninstall
+"#,
+    );
+    let wharf = wharf_with_terraform(dir.path());
+    let lint = wharf.run(&["lint"]).failed();
+    let text = format!("{}{}", lint.stdout, lint.stderr);
+    for code in ["terraform-100", "terraform-101", "terraform-102"] {
+        assert!(text.contains(code), "no {code} in:\n{text}");
+    }
+}
+
+/// Install, upgrade, a custom action and uninstall on Porter's Debian base.
+#[test]
+fn terraform_lifecycle_keeps_state_in_the_state_bag() {
+    let dir = terraform_bundle("tf-lifecycle", DEBIAN_IMAGE, "terraform", "");
+    let wharf = wharf_with_terraform(dir.path());
+    assert!(
+        wharf
+            .run(&["lint"])
+            .ok()
+            .stdout
+            .lines()
+            .all(|l| !l.contains("terraform-1")),
+        "the bundle lints clean"
+    );
+
+    let install = wharf.run(&["install"]).ok();
+    assert!(
+        install
+            .stdout
+            .contains("Apply complete! Resources: 1 added"),
+        "{}",
+        install.stdout
+    );
+    let zip = format!("terraform_{}_linux_amd64.zip", mirror().version);
+    let served: BTreeSet<String> = mirror().requests.lock().unwrap().iter().cloned().collect();
+    assert!(
+        served.contains(&zip),
+        "the build used the mirror: {served:?}"
+    );
+
+    assert_eq!(wharf.output_text("tf-lifecycle", "greeting"), "hello");
+    assert_eq!(
+        wharf.output_text("tf-lifecycle", "info"),
+        r#"{"count":2,"greeting":"hello"}"#
+    );
+    let id = wharf.output_text("tf-lifecycle", "resource_id");
+    assert!(!id.is_empty());
+
+    let upgrade = wharf.run(&["upgrade", "--param", "greeting=bye"]).ok();
+    assert!(
+        upgrade.stdout.contains("1 changed, 0 destroyed"),
+        "the upgrade updates install's resource in place: {}",
+        upgrade.stdout
+    );
+    assert_eq!(wharf.output_text("tf-lifecycle", "greeting"), "bye");
+    assert_eq!(
+        wharf.output_text("tf-lifecycle", "resource_id"),
+        id,
+        "the same resource, so install's state came back"
+    );
+
+    let show = wharf.run(&["invoke", "--action", "show"]).ok();
+    assert!(
+        show.stdout.contains("terraform_data.example") && show.stdout.contains(&id),
+        "terraform show lists the resource from the state bag: {}",
+        show.stdout
+    );
+
+    // No vars here: destroy reads the install's terraform.tfvars.json,
+    // carried by the state bag, for the variable without a default.
+    let uninstall = wharf.run(&["uninstall"]).ok();
+    assert!(
+        uninstall
+            .stdout
+            .contains("Destroy complete! Resources: 1 destroyed."),
+        "{}",
+        uninstall.stdout
+    );
+    let logs = wharf.run(&["logs", "show", "-i", "tf-lifecycle"]).ok();
+    assert!(
+        logs.stdout
+            .contains("Destroy complete! Resources: 1 destroyed."),
+        "{}",
+        logs.stdout
+    );
+    let runs: Vec<String> = wharf
+        .runs("tf-lifecycle")
+        .iter()
+        .map(|r| format!("{} {}", r["action"], r["status"]))
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            r#""uninstall" "succeeded""#,
+            r#""show" "succeeded""#,
+            r#""upgrade" "succeeded""#,
+            r#""install" "succeeded""#
+        ]
+    );
+}
+
+/// The same build lines on busybox (wget, unzip and sha256sum applets, no
+/// apt-get), with a configured working directory, which the build bakes
+/// into the image for the steps, and Porter's build-time `terraform init`
+/// of the `initFile`, whose files must still be the bundle user's to use.
+#[test]
+fn terraform_installs_on_busybox_with_a_configured_working_dir() {
+    let dir = terraform_bundle(
+        "tf-busybox",
+        BUSYBOX_IMAGE,
+        "infra",
+        "\n      workingDir: infra\n      initFile: main.tf",
+    );
+    let wharf = wharf_with_terraform(dir.path());
+    let install = wharf.run(&["install", "--param", "greeting=hi"]).ok();
+    assert!(
+        install.stderr.contains("terraform init -backend=false"),
+        "the build ran terraform init: {}",
+        install.stderr
+    );
+    assert_eq!(wharf.output_text("tf-busybox", "greeting"), "hi");
+    let uninstall = wharf.run(&["uninstall"]).ok();
+    assert!(
+        uninstall
+            .stdout
+            .contains("Destroy complete! Resources: 1 destroyed."),
+        "{}",
+        uninstall.stdout
+    );
+}

@@ -118,6 +118,13 @@ async fn mixin_findings(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let options = super::mixin_pins::PinOptions::default();
+    let pinner = super::mixin_pins::Pinner {
+        host,
+        catalog,
+        home: catalog.home(),
+        options: &options,
+    };
     let mut findings = Vec::new();
     for declared in &manifest.mixins {
         let at = |line, column, field: String| FindingLocation {
@@ -126,8 +133,8 @@ async fn mixin_findings(
             column,
             field,
         };
-        let mixin = match catalog.load(host, &declared.name).await {
-            Ok(mixin) => mixin,
+        let mixin = match pinner.load_one(path, declared).await {
+            Ok(resolved) => resolved.mixin,
             Err(e) => {
                 findings.push(LintFinding {
                     level: Level::Error,

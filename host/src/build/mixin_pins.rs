@@ -87,6 +87,24 @@ impl Pinner<'_> {
         Ok(resolved)
     }
 
+    /// One declared mixin as a build would use it, without writing the
+    /// lock: what `wharf lint` and `wharf explain` ask the mixin.
+    pub async fn load_one(
+        &self,
+        manifest_path: &std::path::Path,
+        declared: &MixinDeclaration,
+    ) -> Result<ResolvedMixin> {
+        let lock = read_lock(&lock_path(manifest_path))?;
+        let registry = Registry::new(self.options.registry.clone());
+        let requested = requested(declared);
+        match lock.mixins.get(&declared.name) {
+            Some(locked) if locked.requested == requested => {
+                self.load_locked(&registry, &declared.name, locked).await
+            }
+            _ => Ok(self.resolve_fresh(&registry, declared, requested).await?.0),
+        }
+    }
+
     async fn load_locked(
         &self,
         registry: &Registry,

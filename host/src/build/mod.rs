@@ -21,6 +21,8 @@ pub mod lock;
 #[cfg(feature = "cli")]
 pub mod mixin_pins;
 #[cfg(feature = "cli")]
+pub mod mixin_scaffold;
+#[cfg(feature = "cli")]
 pub mod pipeline;
 #[cfg(feature = "cli")]
 pub mod runtime_binary;

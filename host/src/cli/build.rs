@@ -223,7 +223,7 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
         let path = args.manifest.path();
         let (manifest, _) = manifest::load(&path)?;
         let (host, catalog) = open()?;
-        let missing = missing_mixins(&manifest, &host, &catalog).await;
+        let missing = missing_mixins(&path, &manifest, &host, &catalog).await;
         explain::explain(&manifest, missing)
     };
     if print_structured(args.output, &explained)? {
@@ -342,14 +342,23 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The declared mixins a build could not get (as pinned, or resolved).
 async fn missing_mixins(
+    path: &Path,
     manifest: &manifest::Manifest,
     host: &wharf::mixin::MixinHost,
     catalog: &Catalog,
 ) -> Vec<String> {
+    let options = wharf::build::mixin_pins::PinOptions::default();
+    let pinner = wharf::build::mixin_pins::Pinner {
+        host,
+        catalog,
+        home: catalog.home(),
+        options: &options,
+    };
     let mut missing = Vec::new();
     for m in &manifest.mixins {
-        if catalog.load(host, &m.name).await.is_err() {
+        if pinner.load_one(path, m).await.is_err() {
             missing.push(m.name.clone());
         }
     }

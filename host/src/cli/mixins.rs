@@ -1,4 +1,4 @@
-//! `wharf mixins list|schema|install|uninstall|publish`.
+//! `wharf mixins list|schema|install|uninstall|publish|create`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+use wharf::build::mixin_scaffold;
 use wharf::home::WharfHome;
 use wharf::mixin::{Catalog, HostConfig, MixinHost, TerminalSink};
 use wharf::oci::blob_cache::BlobCache;
@@ -60,6 +61,17 @@ pub enum MixinsCommand {
         #[arg(long = "insecure-registry", value_name = "HOST")]
         insecure_registries: Vec<String>,
     },
+    /// Create a new mixin crate: an example step, unit tests and a README,
+    /// with the mixin SDK vendored so it builds with cargo and crates.io
+    /// alone.
+    Create {
+        /// The mixin's name (lowercase letters, digits, '-' and '_'); also
+        /// the crate's name and its directory, unless --dir is given.
+        name: String,
+        /// The directory to create the crate in; it must be new or empty.
+        #[arg(short, long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// The host and catalog for the current `WHARF_HOME`.
@@ -74,6 +86,11 @@ pub fn open() -> Result<(MixinHost, Catalog)> {
 }
 
 pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
+    // Scaffolding needs no mixin host and no WHARF_HOME.
+    let command = match command {
+        MixinsCommand::Create { name, dir } => return create(&name, dir),
+        other => other,
+    };
     let (host, catalog) = open()?;
     match command {
         MixinsCommand::List { output } => {
@@ -158,7 +175,32 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
             );
             println!("digest: {}", published.digest);
         }
+        MixinsCommand::Create { .. } => unreachable!("handled before the host is opened"),
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wharf mixins create NAME [--dir DIR]`: writes the crate and says how to
+/// build, test and publish it.
+fn create(name: &str, dir: Option<PathBuf>) -> Result<ExitCode> {
+    let dir = dir.unwrap_or_else(|| PathBuf::from(name));
+    let files = mixin_scaffold::create(&dir, name)?;
+    println!("Created the {name} mixin in {}:", dir.display());
+    for file in files.iter().filter(|f| !f.starts_with(dir.join("vendor"))) {
+        println!("  {}", file.display());
+    }
+    println!(
+        "  {} (the mixin SDK and its WIT package)",
+        dir.join("vendor").display()
+    );
+    println!("Next:");
+    println!("  cd {}", dir.display());
+    println!("  cargo test");
+    println!("  cargo build --target wasm32-wasip2 --release");
+    println!(
+        "  wharf mixins publish target/wasm32-wasip2/release/{} --reference REGISTRY/REPOSITORY/{name}:0.1.0",
+        mixin_scaffold::component_file(name)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
