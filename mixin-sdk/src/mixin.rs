@@ -100,6 +100,34 @@ pub struct Input<C, S> {
     pub steps: Vec<Step<S>>,
 }
 
+impl<C: DeserializeOwned, S: DeserializeOwned> Input<C, S> {
+    /// An input from JSON, the way the host hands it over: `config`, and
+    /// each `(action, body)` as a step numbered from 1 in the order given,
+    /// described by the body's `description`. For a mixin's own tests of
+    /// `build` and `lint`.
+    pub fn from_json(
+        config: Value,
+        steps: Vec<(&str, Value)>,
+    ) -> std::result::Result<Self, serde_json::Error> {
+        let steps = steps
+            .into_iter()
+            .zip(1..)
+            .map(|((action, body), number)| {
+                Ok(Step {
+                    action: action.to_string(),
+                    number,
+                    description: body["description"].as_str().unwrap_or_default().to_string(),
+                    body: serde_json::from_value(body)?,
+                })
+            })
+            .collect::<std::result::Result<_, serde_json::Error>>()?;
+        Ok(Self {
+            config: serde_json::from_value(config)?,
+            steps,
+        })
+    }
+}
+
 /// A Wharf mixin. Implement it, then call [`crate::export_mixin!`].
 ///
 /// Every function is associated (no `self`): a fresh instance of the

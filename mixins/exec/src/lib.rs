@@ -102,23 +102,12 @@ export_mixin!(Exec);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mixin_sdk::{Level, Step};
+    use mixin_sdk::Level;
     use serde_json::json;
 
     fn input(steps: Vec<Value>) -> Input<(), CommandStep> {
-        Input {
-            config: (),
-            steps: steps
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| Step {
-                    action: "install".into(),
-                    number: i as u32 + 1,
-                    description: v["description"].as_str().unwrap_or_default().into(),
-                    body: serde_json::from_value(v).unwrap(),
-                })
-                .collect(),
-        }
+        let steps = steps.into_iter().map(|v| ("install", v)).collect();
+        Input::from_json(Value::Null, steps).unwrap()
     }
 
     #[test]

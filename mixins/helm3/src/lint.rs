@@ -201,19 +201,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn lint_of(config: Value, steps: Vec<(&str, Value)>) -> Vec<(String, Level, Option<u32>)> {
-        let input = Input {
-            config: serde_json::from_value(config).unwrap(),
-            steps: steps
-                .into_iter()
-                .enumerate()
-                .map(|(i, (action, body))| Step {
-                    action: action.into(),
-                    number: i as u32 + 1,
-                    description: String::new(),
-                    body: serde_json::from_value(body).unwrap(),
-                })
-                .collect(),
-        };
+        let input = Input::from_json(config, steps).unwrap();
         lint(&input)
             .into_iter()
             .map(|f| (f.code, f.level, f.location.map(|l| l.step_number)))

@@ -218,19 +218,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn input(config: Value, steps: Vec<(&str, Value)>) -> Input<Config, TerraformStep> {
-        Input {
-            config: serde_json::from_value(config).unwrap(),
-            steps: steps
-                .into_iter()
-                .enumerate()
-                .map(|(i, (action, v))| Step {
-                    action: action.into(),
-                    number: i as u32 + 1,
-                    description: v["description"].as_str().unwrap_or_default().into(),
-                    body: serde_json::from_value(v).unwrap(),
-                })
-                .collect(),
-        }
+        Input::from_json(config, steps).unwrap()
     }
 
     fn codes(findings: &[Finding]) -> Vec<(&str, Level, Option<u32>)> {
