@@ -9,6 +9,7 @@ use bollard::query_parameters::{
     CreateImageOptionsBuilder, PushImageOptionsBuilder, TagImageOptionsBuilder,
 };
 use futures_util::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::registry::Registry;
 
@@ -62,10 +63,18 @@ pub async fn push(
         Some(PushImageOptionsBuilder::default().tag(tag).build()),
         credentials(registry, registry_host),
     );
+    let bar = progress_bar(&format!("pushing {target}:{tag}"));
     while let Some(progress) = pushing.next().await {
         let progress =
             progress.map_err(|e| anyhow!("Docker could not push {target}:{tag}: {e}"))?;
+        show(
+            &bar,
+            None,
+            progress.status.as_deref(),
+            progress.progress_detail.as_ref(),
+        );
         if let Some(detail) = progress.error_detail.and_then(|d| d.message) {
+            bar.abandon();
             return Err(anyhow!(
                 "Docker could not push {target}:{tag}: {detail}; check that the registry \
                  {registry_host} is running and that you may push to it (`docker login \
@@ -73,6 +82,7 @@ pub async fn push(
             ));
         }
     }
+    bar.finish_and_clear();
     Ok(())
 }
 
@@ -92,6 +102,7 @@ pub async fn ensure_pulled(
         .build();
     let mut pulling =
         docker.create_image(Some(options), None, credentials(registry, registry_host));
+    let bar = progress_bar(&format!("pulling {reference}"));
     while let Some(progress) = pulling.next().await {
         let progress = progress.map_err(|e| {
             anyhow!(
@@ -99,11 +110,56 @@ pub async fn ensure_pulled(
                  is running and that you may pull from it"
             )
         })?;
+        show(
+            &bar,
+            progress.id.as_deref(),
+            progress.status.as_deref(),
+            progress.progress_detail.as_ref(),
+        );
         if let Some(detail) = progress.error_detail.and_then(|d| d.message) {
+            bar.abandon();
             return Err(anyhow!("Docker could not pull {reference}: {detail}"));
         }
     }
+    bar.finish_and_clear();
     Ok(())
+}
+
+/// A spinner with Docker's latest status, drawn only on a terminal.
+fn progress_bar(label: &str) -> ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix} {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar.set_prefix(label.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// Shows one of Docker's progress messages: `layer: Pushing 12/40 MB`.
+fn show(
+    bar: &ProgressBar,
+    layer: Option<&str>,
+    status: Option<&str>,
+    detail: Option<&bollard::models::ProgressDetail>,
+) {
+    let mut message = String::new();
+    if let Some(layer) = layer {
+        message.push_str(layer);
+        message.push_str(": ");
+    }
+    message.push_str(status.unwrap_or_default());
+    if let Some(d) = detail
+        && let (Some(current), Some(total)) = (d.current, d.total)
+        && total > 0
+    {
+        message.push_str(&format!(" {}/{} MB", current >> 20, total >> 20));
+    }
+    bar.set_message(message);
 }
 
 #[cfg(test)]
