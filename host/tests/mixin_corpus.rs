@@ -78,6 +78,34 @@ struct Call {
     stderr: Option<String>,
 }
 
+/// The oldest kubectl whose offline checks these tests rely on. The
+/// kubernetes mixin writes command lines for the kubectl it installs in
+/// images (v1.32); kubectl before 1.22 contacts the server before reading
+/// manifests and knows `--cascade` only as a boolean, so it cannot judge
+/// those lines without a cluster.
+const MIN_KUBECTL_MINOR: u32 = 22;
+
+/// Fails, saying what to do, when the real kubectl is too old to judge.
+fn check_kubectl_version() {
+    let out = std::process::Command::new(REAL_KUBECTL)
+        .args(["version", "--client", "-o", "json"])
+        .output()
+        .expect("kubectl runs");
+    let version: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let minor: u32 = version["clientVersion"]["minor"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_end_matches('+')
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        minor >= MIN_KUBECTL_MINOR,
+        "{REAL_KUBECTL} is kubectl 1.{minor}; these checks need kubectl 1.{MIN_KUBECTL_MINOR} or \
+         newer (the kubernetes mixin installs v1.32 in images). Put a newer kubectl at \
+         {REAL_KUBECTL}."
+    );
+}
+
 struct Harness {
     root: tempfile::TempDir,
     host: MixinHost,
@@ -89,6 +117,7 @@ impl Harness {
             Path::new(REAL_KUBECTL).exists(),
             "{REAL_KUBECTL} is missing: scripts/setup-machine installs Debian's kubernetes-client"
         );
+        check_kubectl_version();
         let root = scratch_dir();
         let dir = |name: &str| {
             let path = root.path().join(name);
