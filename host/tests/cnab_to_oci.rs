@@ -16,8 +16,9 @@ use wharf::cnab::Bundle;
 use wharf::oci::cnab_layout::{
     BundleIndex, ConfigFlavor, Descriptor, LayoutError, bundle_index, bundle_manifest_list,
     config_manifest, descriptor, parse_bundle_index, parse_config_manifest,
-    parse_relocation_mapping, relocation_mapping, sha256_digest,
+    parse_relocation_mapping, relocation_mapping,
 };
+use wharf::oci::digest::sha256_digest;
 use wharf::oci::media_types::{
     CNAB_CONFIG, DOCKER_IMAGE_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_IMAGE_CONFIG,
     OCI_INDEX, OCI_MANIFEST,

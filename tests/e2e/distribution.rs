@@ -108,6 +108,20 @@ async fn published_bundles_install_from_the_registry_copy_and_archive() {
         .ok();
     assert_eq!(digest_in(&copied.stdout), digest);
     assert_eq!(install_fresh(&copy, "copy"), "hello copy");
+    // Pulled once, then read from the cache by digest: both times the
+    // images point into the repository the bundle was pulled from.
+    for _ in 0..2 {
+        let inspected = author
+            .run(&["inspect", "--reference", &copy, "-o", "json"])
+            .ok()
+            .json();
+        assert_eq!(inspected["digest"], digest.as_str());
+        let image = inspected["invocationImages"][0]["image"].as_str().unwrap();
+        assert!(
+            image.starts_with(&format!("{}/copies/greeter@sha256:", first.host())),
+            "{image}"
+        );
+    }
 
     // Archived, then published into a second registry while the first is
     // down: the bundle installs from the second registry alone.

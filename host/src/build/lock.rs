@@ -105,12 +105,7 @@ pub fn write_lock(path: &Path, lock: &Lock) -> Result<bool> {
     }
     let mut text = serde_json::to_string_pretty(lock)?;
     text.push('\n');
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut file, text.as_bytes())?;
-    file.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    super::stage::write_atomically(path, text.as_bytes())?;
     Ok(true)
 }
 

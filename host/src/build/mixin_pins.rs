@@ -23,8 +23,8 @@ use crate::home::WharfHome;
 use crate::manifest::{Manifest, MixinDeclaration};
 use crate::mixin::{Catalog, MixinHost, ResolvedMixin};
 use crate::oci::blob_cache::BlobCache;
-use crate::oci::cnab_layout::sha256_digest;
-use crate::oci::mixin_artifact::{default_namespace, pull_mixin, resolve_mixin};
+use crate::oci::digest::sha256_digest;
+use crate::oci::mixin_artifact::{Constraint, default_namespace, pull_mixin, resolve_mixin};
 use crate::oci::registry::{Registry, RegistryOptions};
 
 /// How to pin.
@@ -238,20 +238,18 @@ fn local_pin(mut mixin: ResolvedMixin, requested: String) -> Result<(ResolvedMix
 fn is_version_constraint(constraint: &str) -> bool {
     !constraint.contains('/')
         && !constraint.starts_with("sha256:")
-        && semver::VersionReq::parse(constraint.trim_start_matches('v')).is_ok()
+        && Constraint::parse(constraint).is_ok()
 }
 
-/// Whether a local mixin's version meets `constraint`; a bare version
-/// means exactly that version.
+/// Whether a local mixin's version meets `constraint`, as a registry
+/// version would (a bare version means exactly that version).
 fn satisfies(mixin: &ResolvedMixin, constraint: &str) -> bool {
-    let Ok(version) =
-        semver::Version::parse(mixin.mixin.metadata().version.trim_start_matches('v'))
-    else {
-        return false;
-    };
-    let wanted = constraint.trim_start_matches('v');
-    match semver::Version::parse(wanted) {
-        Ok(exact) => exact == version,
-        Err(_) => semver::VersionReq::parse(wanted).is_ok_and(|req| req.matches(&version)),
+    let version = mixin.mixin.metadata().version.clone();
+    match (
+        semver::Version::parse(version.trim_start_matches('v')),
+        Constraint::parse(constraint),
+    ) {
+        (Ok(version), Ok(constraint)) => constraint.matches(&version),
+        _ => false,
     }
 }

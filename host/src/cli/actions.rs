@@ -193,7 +193,7 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
             .outputs
             .iter()
             .map(String::as_str)
-            .filter(|n| !n.starts_with("wharf-"))
+            .filter(|n| !n.starts_with(wharf::sets::INTERNAL_PREFIX))
             .collect();
         if !names.is_empty() {
             eprintln!(
@@ -242,8 +242,7 @@ async fn load_bundle(
 async fn pull_images(registry: &wharf::oci::registry::Registry, bundle: &Bundle) -> Result<()> {
     let docker = wharf::build::image::connect().await?;
     for image in &bundle.invocation_images {
-        let host = image.image.split('/').next().unwrap_or_default();
-        wharf::oci::docker_images::ensure_pulled(&docker, registry, &image.image, host).await?;
+        wharf::oci::docker_images::ensure_pulled(&docker, registry, &image.image).await?;
     }
     Ok(())
 }

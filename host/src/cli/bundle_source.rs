@@ -96,7 +96,7 @@ async fn pull(reference: &str, registry: &RegistryArgs) -> Result<LoadedBundle> 
         reference: reference.to_string(),
         name: pulled.bundle.name.clone(),
         version: pulled.bundle.version.clone(),
-        digest: pulled.digest.clone(),
+        digest: pulled.digest().to_string(),
     };
     let json = pulled
         .bundle

@@ -122,7 +122,7 @@ pub async fn publish(args: PublishArgs) -> Result<ExitCode> {
         eprint!("{line}")
     })
     .await?;
-    println!("Published {} ({})", target.whole(), published.digest);
+    println!("Published {} ({})", target.whole(), published.digest());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -23,8 +23,8 @@ const LAYOUT_DIR: &str = "artifacts/layout";
 /// The most an archive may unpack to, so a hostile one cannot fill a disk.
 const MAX_UNPACKED_BYTES: u64 = 16 << 30;
 
-/// Writes the archive of the bundle at `reference` to `file`; returns the
-/// bundle's digest. The file appears whole or not at all.
+/// Writes the archive of `pulled`, the bundle at `reference`, to `file`;
+/// returns the bundle's digest. The file appears whole or not at all.
 pub async fn archive(
     registry: &Registry,
     pulled: &RemoteBundle,
@@ -34,7 +34,7 @@ pub async fn archive(
     let staging = tempfile::tempdir().context("cannot make a temporary directory")?;
     let layout = LayoutDir::new(staging.path().join(LAYOUT_DIR));
     let repo = RepositoryContent::of(registry, reference);
-    let (root, descriptor) = super::bundles::pull_root(registry, reference).await?;
+    let descriptor = super::bundles::root_descriptor(&pulled.index);
     transfer(&repo, &layout, &descriptor).await?;
     let tag = reference.tag().unwrap_or("latest");
     layout.write_index(&descriptor, tag)?;
@@ -57,7 +57,7 @@ pub async fn archive(
     let out = tar.into_inner()?.finish()?;
     out.persist(file)
         .with_context(|| format!("cannot write {}", file.display()))?;
-    Ok(root.digest)
+    Ok(descriptor.digest)
 }
 
 /// Publishes the bundle in the archive `file` to `target`, tagging it

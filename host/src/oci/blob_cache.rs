@@ -10,26 +10,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest as _, Sha256};
-
+use super::digest::{sha256_digest, sha256_hex};
 use crate::home::WharfHome;
-
-/// `sha256:` and the hex digest of `bytes`.
-pub fn sha256_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-}
-
-/// The hex part of a well-formed `sha256:<64 lowercase hex>` digest, or
-/// `None`. Digests come from registries and manifests, so they are checked
-/// before they become file names or URLs.
-pub fn sha256_hex(digest: &str) -> Option<&str> {
-    let hex = digest.strip_prefix("sha256:")?;
-    (hex.len() == 64
-        && hex
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-    .then_some(hex)
-}
 
 /// Why the cache could not store or read a blob.
 #[derive(Debug, thiserror::Error)]

@@ -17,12 +17,13 @@ use oci_client::Reference;
 
 use super::cnab_layout::{
     ConfigFlavor, Descriptor, bundle_index, bundle_manifest_list, config_manifest, descriptor,
-    parse_bundle_index, parse_config_manifest, sha256_digest,
+    parse_bundle_index, parse_config_manifest,
 };
 use super::content::RepositoryContent;
+use super::digest::sha256_digest;
 use super::docker_images;
 use super::media_types::{DOCKER_MANIFEST_LIST, OCI_INDEX};
-use super::registry::Registry;
+use super::registry::{PulledManifest, Registry};
 use super::transfer::{MANIFEST_TYPES, transfer};
 use crate::cnab::Bundle;
 use crate::home::WharfHome;
@@ -32,21 +33,20 @@ use crate::home::WharfHome;
 pub struct RemoteBundle {
     /// The bundle with its images relocated into the repository.
     pub bundle: Bundle,
-    /// Its canonical bundle.json text.
+    /// The canonical bundle.json as the registry holds it (images not
+    /// relocated: [`relocation`](Self::relocation) says where they are).
     pub json: String,
-    /// The index (the "bundle digest" Porter records).
-    pub digest: String,
+    /// The index (or manifest list) under the tag; its digest is the
+    /// "bundle digest" Porter records.
+    pub index: PulledManifest,
     /// Original image reference → `repository@digest`.
     pub relocation: BTreeMap<String, String>,
 }
 
 impl RemoteBundle {
-    /// The reference Docker runs the invocation image from.
-    pub fn invocation_image(&self) -> Option<&str> {
-        self.bundle
-            .invocation_images
-            .first()
-            .map(|image| image.image.as_str())
+    /// The bundle's digest: its index's.
+    pub fn digest(&self) -> &str {
+        &self.index.digest
     }
 }
 
@@ -85,7 +85,7 @@ pub async fn publish(
     for (name, image) in &mut published.images {
         let original = image.image.clone();
         progress(&format!("relocating the image {name} ({original})\n"));
-        docker_images::ensure_pulled(docker, registry, &original, registry_of(&original)).await?;
+        docker_images::ensure_pulled(docker, registry, &original).await?;
         let pushed = push_image(docker, &repo, &original, &image_tag(&original, name)).await?;
         relocation.insert(original, format!("{}@{}", repo.name(), pushed.digest));
         image.image = format!("{}@{}", repo.name(), pushed.digest);
@@ -107,12 +107,12 @@ pub async fn publish(
     let index = push_index(&repo, &published, &config, &invocations, &components).await?;
     // Last, and in one request: the tag.
     registry
-        .push_manifest(&repo.at_tag(tag), &index.1, &index.0.media_type)
+        .push_manifest(&repo.at_tag(tag), &index.bytes, &index.media_type)
         .await?;
     Ok(RemoteBundle {
         json: String::from_utf8_lossy(&json).into_owned(),
         bundle: published,
-        digest: index.0.digest,
+        index,
         relocation,
     })
 }
@@ -132,16 +132,6 @@ fn image_tag(image: &str, prefix: &str) -> String {
         })
         .collect();
     format!("{prefix}-{tag}")
-}
-
-/// The registry host of an image reference (Docker Hub when it has none).
-fn registry_of(image: &str) -> &str {
-    match image.split_once('/') {
-        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
-            first
-        }
-        _ => "docker.io",
-    }
 }
 
 async fn push_image(
@@ -205,28 +195,31 @@ async fn push_config_manifest(repo: &RepositoryContent, json: &[u8]) -> Result<D
 }
 
 /// Pushes the index by digest (falling back to a Docker manifest list);
-/// returns its descriptor and bytes, for tagging.
+/// returns what was pushed, for tagging.
 async fn push_index(
     repo: &RepositoryContent,
     bundle: &Bundle,
     config: &Descriptor,
     invocations: &[Descriptor],
     components: &[(String, Descriptor)],
-) -> Result<(Descriptor, Vec<u8>)> {
+) -> Result<PulledManifest> {
     let index = bundle_index(bundle, config, invocations, components);
-    let oci = descriptor(OCI_INDEX, &index);
     let refused = match repo
         .registry
-        .push_manifest(&repo.at_digest(&oci.digest), &index, OCI_INDEX)
+        .push_manifest(&repo.at_digest(&sha256_digest(&index)), &index, OCI_INDEX)
         .await
     {
-        Ok(_) => return Ok((oci, index)),
+        Ok(digest) => return Ok(pushed(index, digest, OCI_INDEX)),
         Err(e) => e,
     };
     let list = bundle_manifest_list(bundle, config, invocations, components);
-    let docker = descriptor(DOCKER_MANIFEST_LIST, &list);
-    repo.registry
-        .push_manifest(&repo.at_digest(&docker.digest), &list, DOCKER_MANIFEST_LIST)
+    let digest = repo
+        .registry
+        .push_manifest(
+            &repo.at_digest(&sha256_digest(&list)),
+            &list,
+            DOCKER_MANIFEST_LIST,
+        )
         .await
         .map_err(|e| {
             anyhow!(
@@ -235,7 +228,15 @@ async fn push_index(
                 repo.name()
             )
         })?;
-    Ok((docker, list))
+    Ok(pushed(list, digest, DOCKER_MANIFEST_LIST))
+}
+
+fn pushed(bytes: Vec<u8>, digest: String, media_type: &str) -> PulledManifest {
+    PulledManifest {
+        bytes,
+        digest,
+        media_type: media_type.to_string(),
+    }
 }
 
 /// Where pulled bundles are kept, by index digest.
@@ -254,21 +255,15 @@ pub async fn pull(
     reference: &Reference,
 ) -> Result<RemoteBundle> {
     let repo = RepositoryContent::of(registry, reference);
-    let root = registry
-        .pull_manifest(reference, &[OCI_INDEX, DOCKER_MANIFEST_LIST])
-        .await?;
+    let root = pull_root(registry, reference).await?;
     let cached = cache_dir(home, &root.digest);
-    if let Ok(json) = std::fs::read_to_string(cached.join("bundle.json"))
-        && let Ok(bundle) = Bundle::from_slice(json.as_bytes())
-    {
-        let relocation = std::fs::read(cached.join("relocation-mapping.json"))
-            .ok()
-            .and_then(|b| super::cnab_layout::parse_relocation_mapping(&b).ok())
-            .unwrap_or_default();
+    if let Some((json, relocation)) = read_cache(&cached) {
+        let mut bundle = Bundle::from_slice(json.as_bytes())?;
+        apply_relocation(&mut bundle, &relocation);
         return Ok(RemoteBundle {
             bundle,
             json,
-            digest: root.digest,
+            index: root,
             relocation,
         });
     }
@@ -288,54 +283,74 @@ pub async fn pull(
         .await?;
     let mut bundle = Bundle::from_slice(&json)
         .with_context(|| format!("the bundle.json of {} is not valid", reference.whole()))?;
-    let relocation = relocate(&mut bundle, &repo, &index)?;
+    let relocation = relocation_from(&bundle, &repo, &index)?;
+    apply_relocation(&mut bundle, &relocation);
     let remote = RemoteBundle {
         json: String::from_utf8_lossy(&json).into_owned(),
         bundle,
-        digest: root.digest,
+        index: root,
         relocation,
     };
     store_in_cache(&cached, &remote)?;
     Ok(remote)
 }
 
-/// Points the bundle's images at the repository they were pulled from,
-/// by digest, so a copied or re-published bundle runs from its new home.
-fn relocate(
-    bundle: &mut Bundle,
+/// Where the index says the bundle's images are: each in the repository
+/// it was pulled from, by digest, so a copied or re-published bundle runs
+/// from its new home.
+fn relocation_from(
+    bundle: &Bundle,
     repo: &RepositoryContent,
     index: &super::cnab_layout::BundleIndex,
 ) -> Result<BTreeMap<String, String>> {
-    let mut relocation = BTreeMap::new();
-    for (image, entry) in bundle.invocation_images.iter_mut().zip(&index.invocations) {
-        let moved = format!("{}@{}", repo.name(), entry.digest);
-        relocation.insert(image.image.clone(), moved.clone());
-        image.image = moved;
-    }
-    for (name, entry) in &index.components {
-        if let Some(image) = bundle.images.get_mut(name) {
-            let moved = format!("{}@{}", repo.name(), entry.digest);
-            relocation.insert(image.image.clone(), moved.clone());
-            image.image = moved;
-        }
-    }
     if bundle.invocation_images.is_empty() || index.invocations.is_empty() {
         bail!("the bundle in {} has no invocation image", repo.name());
+    }
+    let moved = |entry: &Descriptor| format!("{}@{}", repo.name(), entry.digest);
+    let mut relocation = BTreeMap::new();
+    for (image, entry) in bundle.invocation_images.iter().zip(&index.invocations) {
+        relocation.insert(image.image.clone(), moved(entry));
+    }
+    for (name, entry) in &index.components {
+        if let Some(image) = bundle.images.get(name) {
+            relocation.insert(image.image.clone(), moved(entry));
+        }
     }
     Ok(relocation)
 }
 
+/// Points the bundle's images where `relocation` says they are.
+fn apply_relocation(bundle: &mut Bundle, relocation: &BTreeMap<String, String>) {
+    let images = bundle
+        .invocation_images
+        .iter_mut()
+        .map(|i| &mut i.image)
+        .chain(bundle.images.values_mut().map(|i| &mut i.image));
+    for image in images {
+        if let Some(moved) = relocation.get(image.as_str()) {
+            *image = moved.clone();
+        }
+    }
+}
+
+/// The cached bundle.json and relocation mapping, when both are there
+/// and readable.
+fn read_cache(dir: &std::path::Path) -> Option<(String, BTreeMap<String, String>)> {
+    let json = std::fs::read_to_string(dir.join("bundle.json")).ok()?;
+    Bundle::from_slice(json.as_bytes()).ok()?;
+    let mapping = std::fs::read(dir.join("relocation-mapping.json")).ok()?;
+    let relocation = super::cnab_layout::parse_relocation_mapping(&mapping).ok()?;
+    Some((json, relocation))
+}
+
+/// Keeps the bundle.json as pulled and its relocation mapping, the pair
+/// an archive holds too. The directory appears whole or not at all.
 fn store_in_cache(dir: &std::path::Path, remote: &RemoteBundle) -> Result<()> {
     let staging = dir.with_extension("partial");
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create {}", staging.display()))?;
-    let relocated = remote
-        .bundle
-        .to_value()
-        .map(|v| v.to_string())
-        .context("cannot write the pulled bundle")?;
-    std::fs::write(staging.join("bundle.json"), relocated)?;
+    std::fs::write(staging.join("bundle.json"), &remote.json)?;
     std::fs::write(
         staging.join("relocation-mapping.json"),
         super::cnab_layout::relocation_mapping(&remote.relocation),
@@ -358,30 +373,30 @@ pub async fn copy(
     };
     let from = RepositoryContent::of(registry, source);
     let to = RepositoryContent::of(registry, destination);
-    let (root, descriptor) = pull_root(registry, source).await?;
+    let root = pull_root(registry, source).await?;
     parse_bundle_index(&root.bytes)
         .with_context(|| format!("{} is not a CNAB bundle", source.whole()))?;
-    transfer(&from, &to, &descriptor).await?;
+    transfer(&from, &to, &root_descriptor(&root)).await?;
     registry
         .push_manifest(&to.at_tag(tag), &root.bytes, &root.media_type)
         .await?;
     Ok(root.digest)
 }
 
-/// The bundle's index (or manifest list) at `reference`, and its
-/// descriptor, the root of what a copy or an archive transfers.
-pub async fn pull_root(
-    registry: &Registry,
-    reference: &Reference,
-) -> Result<(super::registry::PulledManifest, Descriptor)> {
-    let root = registry
+/// The bundle's index (or manifest list) at `reference`.
+pub async fn pull_root(registry: &Registry, reference: &Reference) -> Result<PulledManifest> {
+    Ok(registry
         .pull_manifest(reference, &[OCI_INDEX, DOCKER_MANIFEST_LIST])
-        .await?;
-    let descriptor = Descriptor {
-        media_type: root.media_type.clone(),
-        digest: root.digest.clone(),
-        size: root.bytes.len() as u64,
+        .await?)
+}
+
+/// The descriptor of a pulled index: the root of what a copy or an
+/// archive transfers.
+pub fn root_descriptor(index: &PulledManifest) -> Descriptor {
+    Descriptor {
+        media_type: index.media_type.clone(),
+        digest: index.digest.clone(),
+        size: index.bytes.len() as u64,
         annotations: BTreeMap::new(),
-    };
-    Ok((root, descriptor))
+    }
 }

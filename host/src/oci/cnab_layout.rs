@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
+
+use super::digest::{is_sha256_digest, sha256_digest};
 
 use super::media_types::{
     CNAB_ARTIFACT_TYPE, CNAB_CONFIG, DOCKER_IMAGE_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST,
@@ -153,11 +154,6 @@ impl ConfigFlavor {
             Self::Docker => DOCKER_IMAGE_CONFIG,
         }
     }
-}
-
-/// `sha256:<hex>` of `bytes`, as go-digest's `FromBytes`.
-pub fn sha256_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
 /// The descriptor of `bytes` (no annotations), as cnab-to-oci's
@@ -405,7 +401,7 @@ pub fn parse_bundle_index(bytes: &[u8]) -> Result<BundleIndex, LayoutError> {
     let mut components: Vec<(String, Descriptor)> = Vec::new();
     for (i, entry) in index.manifests.into_iter().enumerate() {
         let what = || format!("bundle index entry {i} ({})", entry.digest);
-        if !is_digest(&entry.digest) {
+        if !is_sha256_digest(&entry.digest) {
             let what = format!("bundle index entry {i}");
             return Err(LayoutError::Digest {
                 what,
@@ -503,7 +499,7 @@ pub fn parse_config_manifest(bytes: &[u8]) -> Result<Descriptor, LayoutError> {
     let config = manifest
         .config
         .ok_or(LayoutError::MissingConfigDescriptor)?;
-    if !is_digest(&config.digest) {
+    if !is_sha256_digest(&config.digest) {
         let what = "config manifest's config".to_owned();
         return Err(LayoutError::Digest {
             what,
@@ -559,14 +555,6 @@ fn check_schema_version(found: Option<&Value>, what: &'static str) -> Result<(),
     }
     let found = found.map_or_else(|| "missing".to_owned(), Value::to_string);
     Err(LayoutError::SchemaVersion { what, found })
-}
-
-/// Whether `digest` is `sha256:` and 64 lowercase hex digits, the only
-/// algorithm cnab-to-oci and registries produce.
-fn is_digest(digest: &str) -> bool {
-    digest.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    })
 }
 
 /// Go's `null` for a slice or map is its zero value; serde's is an error.

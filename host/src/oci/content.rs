@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use oci_client::Reference;
 
-use super::cnab_layout::sha256_digest;
+use super::digest::{is_sha256_digest, sha256_digest};
 use super::registry::Registry;
-use super::transfer::{ContentSink, ContentSource, MANIFEST_TYPES, is_sha256_digest};
+use super::transfer::{ContentSink, ContentSource, MANIFEST_TYPES};
+use crate::build::stage::write_atomically;
 
 /// One repository of a registry, e.g. `127.0.0.1:5000/bundles/hello`.
 #[derive(Clone)]
@@ -193,15 +194,4 @@ impl ContentSink for LayoutDir {
     async fn put_manifest(&self, digest: &str, bytes: &[u8], _media_type: &str) -> Result<()> {
         write_atomically(&self.blob_path(digest)?, bytes)
     }
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().context("a layout path has no parent")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut file, bytes)?;
-    file.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

@@ -86,14 +86,21 @@ pub async fn push(
     Ok(())
 }
 
+/// The registry host of an image reference (Docker Hub when it has none),
+/// as Docker reads one.
+pub fn registry_of(image: &str) -> &str {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            first
+        }
+        _ => "docker.io",
+    }
+}
+
 /// Makes sure the Engine has `reference` (`repository@sha256:...`),
 /// pulling it from its registry when it does not.
-pub async fn ensure_pulled(
-    docker: &Docker,
-    registry: &Registry,
-    reference: &str,
-    registry_host: &str,
-) -> Result<()> {
+pub async fn ensure_pulled(docker: &Docker, registry: &Registry, reference: &str) -> Result<()> {
+    let registry_host = registry_of(reference);
     if docker.inspect_image(reference).await.is_ok() {
         return Ok(());
     }
@@ -165,6 +172,18 @@ fn show(
 #[cfg(test)]
 mod tests {
     use super::split_tag;
+
+    #[test]
+    fn the_registry_is_the_first_part_only_when_it_looks_like_a_host() {
+        use super::registry_of;
+        assert_eq!(
+            registry_of("127.0.0.1:5000/a/b@sha256:00"),
+            "127.0.0.1:5000"
+        );
+        assert_eq!(registry_of("localhost/a"), "localhost");
+        assert_eq!(registry_of("library/busybox"), "docker.io");
+        assert_eq!(registry_of("busybox"), "docker.io");
+    }
 
     #[test]
     fn a_port_is_not_a_tag() {

@@ -15,7 +15,8 @@ use std::path::Path;
 use oci_client::Reference;
 use serde_json::{Value, json};
 
-use super::blob_cache::{BlobCache, BlobCacheError, sha256_hex};
+use super::blob_cache::{BlobCache, BlobCacheError};
+use super::digest::sha256_hex;
 use super::media_types;
 use super::registry::{Registry, RegistryError};
 use crate::home::WharfHome;
@@ -274,7 +275,8 @@ impl Constraint {
         let text = text.trim();
         match semver::Version::parse(strip_v(text)) {
             Ok(version) => Ok(Self::Exact(version)),
-            Err(_) => semver::VersionReq::parse(text).map(Self::Range),
+            // `v1.2` is a partial version as Porter users write it.
+            Err(_) => semver::VersionReq::parse(strip_v(text)).map(Self::Range),
         }
     }
 

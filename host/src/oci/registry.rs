@@ -25,7 +25,7 @@ use oci_client::{Client, Reference};
 use sha2::{Digest as _, Sha256};
 
 use super::auth::DockerConfig;
-use super::blob_cache::{sha256_digest, sha256_hex};
+use super::digest::{sha256_digest, sha256_hex};
 use super::media_types;
 
 mod error;

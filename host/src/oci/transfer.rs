@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use super::cnab_layout::Descriptor;
+use super::digest::is_sha256_digest;
 use super::media_types::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
 
 /// The manifest media types this walk descends into.
@@ -143,17 +144,6 @@ fn read_descriptor(value: &Value) -> Result<Descriptor> {
             .and_then(Value::as_u64)
             .context("a descriptor has no size")?,
         annotations: Default::default(),
-    })
-}
-
-/// Whether `digest` is `sha256:` and 64 lowercase hex digits: the only
-/// form Wharf turns into a file name or a URL.
-pub fn is_sha256_digest(digest: &str) -> bool {
-    digest.strip_prefix("sha256:").is_some_and(|hex| {
-        hex.len() == 64
-            && hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 

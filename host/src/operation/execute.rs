@@ -134,45 +134,33 @@ pub async fn execute(
         _ = interrupted() => None,
     };
     masking.flush();
-    let Some(ran) = ran else {
-        // The driver's own cleanup was cut off with it.
-        let removed = docker::remove(docker, &container).await;
-        let mut finish = FinishRun::new(Status::Canceled, "canceled by the operator (interrupt)");
-        if !options.no_logs {
-            finish.logs = Some(masker.mask_str(&capture.text()));
-        }
-        blocking(&store, move |s| s.finish_run(active, finish).map(|_| ()))
-            .await
-            .context("the run was canceled but that could not be recorded")?;
-        removed?;
-        return Ok(Outcome {
-            run_id,
-            status: Status::Canceled,
-            exit_code: None,
-            message: "the run was canceled".into(),
-            outputs: Vec::new(),
-            deleted: false,
-        });
+    // An interrupted run's own cleanup was cut off with it.
+    let removed = match ran {
+        None => Some(docker::remove(docker, &container).await),
+        Some(_) => None,
     };
 
     let bundle = &request.bundle;
-    let (finish, exit_code) = match &ran {
-        Ok(Completed { exit_code: 0, .. }) => (FinishRun::succeeded(), Some(0)),
-        Ok(Completed { exit_code, .. }) => (
+    let (mut finish, exit_code) = match &ran {
+        None => (
+            FinishRun::new(Status::Canceled, "canceled by the operator (interrupt)"),
+            None,
+        ),
+        Some(Ok(Completed { exit_code: 0, .. })) => (FinishRun::succeeded(), Some(0)),
+        Some(Ok(Completed { exit_code, .. })) => (
             FinishRun::failed(format!(
                 "the {} action failed: the invocation image exited with code {exit_code}",
                 request.action
             )),
             Some(*exit_code),
         ),
-        Err(e) => (
+        Some(Err(e)) => (
             FinishRun::failed(masker.mask_str(&format!("the run could not complete: {e:#}"))),
             None,
         ),
     };
-    let mut finish = finish;
     let mut recorded = Vec::new();
-    if let Ok(completed) = &ran {
+    if let Some(Ok(completed)) = &ran {
         for (name, value) in &completed.outputs {
             if !bundle.outputs.contains_key(name) {
                 continue;
@@ -196,12 +184,16 @@ pub async fn execute(
     let message = finish.message.clone();
     blocking(&store, move |s| s.finish_run(active, finish).map(|_| ()))
         .await
-        .context("the run ended but its result could not be recorded")?;
+        .with_context(|| format!("the run ended ({status}) but that could not be recorded"))?;
+    if let Some(removed) = removed {
+        removed?;
+    }
 
     let delete = match options.delete_after {
         DeleteAfter::Never => false,
         DeleteAfter::OnSuccess => status == Status::Succeeded,
-        DeleteAfter::Always => true,
+        // Not after an interrupt: the operator stopped the uninstall.
+        DeleteAfter::Always => status != Status::Canceled,
     };
     if delete {
         let key = key.clone();

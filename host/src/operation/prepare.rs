@@ -14,9 +14,7 @@ use super::invocation::requires_docker;
 use super::parameters::{ParameterSources, ParameterValue, PreviousValues, resolve_parameters};
 use crate::cnab::{Bundle, is_core_action};
 use crate::sets::{ResolveContext, ResolvedValue, SetKind, SetStore, load_set, resolve};
-use crate::store::{
-    BundleInfo, Installation, InstallationKey, InstallationStore, RecordedValue, StoreError,
-};
+use crate::store::{BundleInfo, Installation, InstallationKey, InstallationStore, StoreError};
 
 /// What the operator asked for.
 #[derive(Debug, Clone, Default)]
@@ -104,10 +102,10 @@ pub fn prepare(context: &PrepareContext<'_>, request: OperationRequest) -> Resul
     let sources = ParameterSources {
         flags: request.params.clone(),
         sets: parameter_values,
-        previous: match &existing {
-            Some(installation) => previous_values(context.store, installation, &request.bundle)?,
-            None => None,
-        },
+        previous: existing
+            .as_ref()
+            .map(|installation| previous_values(context.store, installation, &request.bundle))
+            .transpose()?,
         outputs: match &existing {
             Some(installation) => installation_outputs(context.store, &installation.key())?,
             None => BTreeMap::new(),
@@ -237,7 +235,7 @@ fn previous_values(
     store: &dyn InstallationStore,
     installation: &Installation,
     bundle: &Bundle,
-) -> Result<Option<PreviousValues>> {
+) -> Result<PreviousValues> {
     let runs = store
         .list_runs(&installation.key())
         .context("cannot read the installation's runs")?;
@@ -254,35 +252,19 @@ fn previous_values(
         if !wanted {
             continue;
         }
-        let has_secret = run
-            .run
-            .parameters
-            .values()
-            .any(|v| matches!(v, RecordedValue::Secret(_)));
-        let resolved = if has_secret {
-            store
-                .resolve_parameters(&run.run.id)
-                .with_context(|| format!("cannot read the parameters of run {}", run.run.id))?
-        } else {
-            run.run
-                .parameters
-                .iter()
-                .filter_map(|(n, v)| match v {
-                    RecordedValue::Value(v) => Some((n.clone(), v.clone())),
-                    RecordedValue::Secret(_) => None,
-                })
-                .collect()
-        };
+        let resolved = store
+            .resolve_parameters(&run.run.id)
+            .with_context(|| format!("cannot read the parameters of run {}", run.run.id))?;
         for (name, value) in resolved {
             values.entry(name).or_insert(value);
         }
     }
     let previous_bundle =
         Bundle::from_slice(installation.bundle_json.as_bytes()).unwrap_or_else(|_| bundle.clone());
-    Ok(Some(PreviousValues {
+    Ok(PreviousValues {
         values,
         bundle: previous_bundle,
-    }))
+    })
 }
 
 /// The latest value of each of the installation's outputs, sensitive ones
