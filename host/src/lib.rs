@@ -2,12 +2,20 @@
 //!
 //! The `wharf` binary is a thin shell over this library. Data flows one way:
 //! manifest → plan → mixins → Dockerfile and bundle.json → image → run →
-//! records. This crate is organised by those domain concepts; today it holds
-//! the mixin host and Wharf's home directory.
+//! records, and the crate is organised by those domain concepts:
+//! [`manifest`] (porter.yaml), [`pins`] (mixins pinned in `wharf.lock`),
+//! [`mixin`] (the sandboxed host), [`build`] (plan, then execute),
+//! [`cnab`] (bundle.json and the contract it carries), [`oci`]
+//! (registries), [`operation`] and [`drivers`] (running a bundle),
+//! [`runtime`] (inside the image), [`store`], [`sets`] and [`secrets`]
+//! (records and inputs), with [`explain`], [`scaffold`] and [`home`] beside
+//! them.
 
 pub mod build;
 pub mod cnab;
+pub mod digest;
 pub mod drivers;
+pub mod explain;
 pub mod home;
 pub mod manifest;
 pub mod mixin;
@@ -15,7 +23,11 @@ pub mod mixin;
 pub mod oci;
 #[cfg(feature = "cli")]
 pub mod operation;
+pub mod path_lookup;
+#[cfg(feature = "cli")]
+pub mod pins;
 pub mod runtime;
+pub mod scaffold;
 pub mod secrets;
 pub mod sets;
 #[cfg(feature = "cli")]

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use wharf::cnab::Bundle;
+use wharf::digest::Digest;
 use wharf::oci::cnab_layout::{
     BundleIndex, ConfigFlavor, Descriptor, LayoutError, bundle_index, bundle_manifest_list,
     config_manifest, descriptor, parse_bundle_index, parse_config_manifest,
     parse_relocation_mapping, relocation_mapping,
 };
-use wharf::oci::digest::sha256_digest;
 use wharf::oci::media_types::{
     CNAB_CONFIG, DOCKER_IMAGE_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_IMAGE_CONFIG,
     OCI_INDEX, OCI_MANIFEST,
@@ -73,7 +73,7 @@ fn assert_golden(bytes: &[u8], name: &str) {
         "{name}: bytes differ"
     );
     let (digest, size) = digests()[name].clone();
-    assert_eq!(sha256_digest(bytes), digest, "{name}: digest");
+    assert_eq!(Digest::of(bytes).to_string(), digest, "{name}: digest");
     assert_eq!(bytes.len() as u64, size, "{name}: size");
 }
 
@@ -210,7 +210,7 @@ fn the_index_is_cnab_to_ocis_bundle_digest() {
     // Components are sorted by name whatever order they come in.
     let reversed: Vec<_> = components.iter().rev().cloned().collect();
     let again = bundle_index(&bundle, &test_config(), &invocations, &reversed);
-    assert_eq!(sha256_digest(&again), BUNDLE_DIGEST);
+    assert_eq!(Digest::of(&again).to_string(), BUNDLE_DIGEST);
 }
 
 #[test]
@@ -462,7 +462,7 @@ fn bad_indexes_are_refused_clearly() {
 
 #[test]
 fn bad_config_manifests_are_refused_clearly() {
-    let digest = sha256_digest(b"x");
+    let digest = Digest::of(b"x").to_string();
     let cases = [
         ("junk".to_owned(), "config manifest is not valid JSON"),
         (r#"{"schemaVersion":2}"#.to_owned(), "no config descriptor"),

@@ -12,61 +12,50 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
+use crate::cnab::contract::{
+    BUNDLE_DIR, DEBUG_NAME, DEPENDENCIES_EXTENSION, DOCKER_EXTENSION, FILE_PARAMETERS_EXTENSION,
+    INTERNAL_COMMENT, OUTPUTS_DIR, PARAMETER_SOURCES_EXTENSION, STAMP_EXTENSION, STATE_NAME,
+    STATE_PATH, output_parameter_name,
+};
 use crate::cnab::{
     Action, Bundle, CNAB_SCHEMA_VERSION, Credential, Definition, Image, InvocationImage, Location,
     Maintainer, Output, Parameter,
 };
+use crate::digest::Digest;
 use crate::manifest::{Manifest, ParameterDefinition, templates, upper_snake};
 
-/// Where outputs are written in the invocation image.
-pub const OUTPUTS_DIR: &str = "/cnab/app/outputs";
-/// The bundle directory in the invocation image.
-pub const BUNDLE_DIR: &str = "/cnab/app";
-/// The internal parameter and output carrying the state bag.
-pub const STATE_NAME: &str = "wharf-state";
-/// Where the state bag parameter is written in the invocation image.
-pub const STATE_PATH: &str = "/cnab/state/wharf-state.tgz";
-/// The internal debug parameter.
-pub const DEBUG_NAME: &str = "wharf-debug";
-/// Marks Wharf's internal definitions, as Porter's `porter-internal` does.
-pub const INTERNAL_COMMENT: &str = "wharf-internal";
-/// The stamp extension.
-pub const STAMP_EXTENSION: &str = "sh.wharf";
-
-const FILE_PARAMETERS_EXTENSION: &str = "sh.porter.file-parameters";
-const DEPENDENCIES_EXTENSION: &str = "io.cnab.dependencies";
-/// Where parameters fed from outputs (and dependencies) name their source.
-pub const PARAMETER_SOURCES_EXTENSION: &str = "io.cnab.parameter-sources";
-/// The extension of bundles that drive the host's Docker (`required: docker`).
-pub const DOCKER_EXTENSION: &str = "io.cnab.docker";
-
 /// What goes into the stamp besides the manifest.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
-    /// sha256 of the manifest text, `sha256:<hex>`.
-    pub manifest_digest: String,
+    /// The digest of the manifest text.
+    pub manifest_digest: Digest,
     /// The manifest text, embedded so `wharf explain --reference` works.
     pub manifest: String,
     /// Each mixin's version and component digest.
     pub mixins: BTreeMap<String, StampedMixin>,
 }
 
+/// The stamp of an empty manifest with no mixins.
+impl Default for Stamp {
+    fn default() -> Self {
+        Self {
+            manifest_digest: Digest::of(b""),
+            manifest: String::new(),
+            mixins: BTreeMap::new(),
+        }
+    }
+}
+
 /// One mixin in the stamp.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StampedMixin {
     /// Its version.
     pub version: String,
-    /// `sha256:<hex>` of its component, as `wharf.lock` pins it.
-    pub digest: String,
+    /// The digest of its component, as `wharf.lock` pins it.
+    pub digest: Digest,
     /// Where it came from, as `wharf.lock` records it: an OCI reference,
     /// `built-in` or `installed`.
     pub reference: String,
-}
-
-/// The name of the internal parameter that carries a bundle output into
-/// later actions: `wharf-<output>-output`.
-pub fn output_parameter_name(output: &str) -> String {
-    format!("wharf-{output}-output")
 }
 
 /// Builds the bundle.json for `manifest`. `invocation_image` is the

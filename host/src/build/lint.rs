@@ -118,8 +118,8 @@ async fn mixin_findings(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let options = super::mixin_pins::PinOptions::default();
-    let pinner = super::mixin_pins::Pinner {
+    let options = crate::pins::PinOptions::default();
+    let pinner = crate::pins::Pinner {
         host,
         catalog,
         home: catalog.home(),

@@ -20,6 +20,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::digest::Digest;
+
 /// One entry of `app/mixins/index.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StagedMixin {
@@ -27,8 +29,8 @@ pub struct StagedMixin {
     pub name: String,
     /// Its version.
     pub version: String,
-    /// `sha256:<hex>` of its component (not of the compiled file).
-    pub digest: String,
+    /// The digest of its component (not of the compiled file).
+    pub digest: Digest,
     /// The precompiled file, relative to `app/mixins/`.
     pub file: String,
 }

@@ -6,16 +6,15 @@
 //! the result in `.cnab/stamp.json`; a build whose inputs hash the same
 //! reuses that result without connecting to Docker.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::digest::{Digest, DigestHasher};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// A running digest of build inputs.
 #[derive(Default)]
-pub struct InputDigest(Sha256);
+pub struct InputDigest(DigestHasher);
 
 impl InputDigest {
     /// Adds a labelled value; labels keep `a`+`bc` apart from `ab`+`c`.
@@ -37,16 +36,10 @@ impl InputDigest {
         if meta.is_file() {
             let mut file = std::fs::File::open(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let mut hasher = Sha256::new();
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-            }
-            self.add("contents", &hasher.finalize());
+            let mut hasher = Digest::hasher();
+            std::io::copy(&mut file, &mut hasher)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            self.add("contents", hasher.finish().as_bytes());
         } else if meta.is_symlink() {
             self.add(
                 "link",
@@ -56,9 +49,9 @@ impl InputDigest {
         Ok(())
     }
 
-    /// The digest as lowercase hex.
-    pub fn finish(self) -> String {
-        hex::encode(self.0.finalize())
+    /// The digest of everything added.
+    pub fn finish(self) -> Digest {
+        self.0.finish()
     }
 }
 
@@ -67,7 +60,7 @@ impl InputDigest {
 #[serde(rename_all = "camelCase")]
 pub struct BuildStamp {
     /// The input digest the build was made from.
-    pub inputs: String,
+    pub inputs: Digest,
     /// The invocation image reference.
     pub image: String,
     /// The image's ID.

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use wharf::build::{BuildOptions, create, explain, lint};
+use wharf::build::{BuildOptions, lint};
+use wharf::explain;
 use wharf::manifest::{self, MANIFEST_FILE};
 use wharf::mixin::Catalog;
+use wharf::scaffold::bundle as create;
 
 use super::mixins::open;
 use super::output::{OutputFormat, print_structured, print_table};
@@ -91,7 +93,7 @@ pub async fn build(args: BuildArgs) -> Result<ExitCode> {
         custom: pairs("custom", &args.custom)?,
         base_image: args.base_image,
         runtime: None,
-        pins: wharf::build::mixin_pins::PinOptions {
+        pins: wharf::pins::PinOptions {
             update_lock: args.update_lock,
             registry: args.registry.options(),
         },
@@ -349,8 +351,8 @@ async fn missing_mixins(
     host: &wharf::mixin::MixinHost,
     catalog: &Catalog,
 ) -> Vec<String> {
-    let options = wharf::build::mixin_pins::PinOptions::default();
-    let pinner = wharf::build::mixin_pins::Pinner {
+    let options = wharf::pins::PinOptions::default();
+    let pinner = wharf::pins::Pinner {
         host,
         catalog,
         home: catalog.home(),

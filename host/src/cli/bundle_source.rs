@@ -119,7 +119,7 @@ async fn build(
     let (host, catalog) = open()?;
     let options = wharf::build::BuildOptions {
         manifest: manifest.to_path_buf(),
-        pins: wharf::build::mixin_pins::PinOptions {
+        pins: wharf::pins::PinOptions {
             update_lock: false,
             registry: registry.options(),
         },

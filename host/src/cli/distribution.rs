@@ -169,7 +169,7 @@ pub struct InspectArgs {
 #[serde(rename_all = "camelCase")]
 struct Inspection {
     #[serde(flatten)]
-    explanation: wharf::build::explain::Explanation,
+    explanation: wharf::explain::Explanation,
     digest: String,
     invocation_images: Vec<InspectedImage>,
     images: Vec<InspectedImage>,
@@ -189,7 +189,7 @@ pub async fn inspect(args: InspectArgs) -> Result<ExitCode> {
     let loaded = args.bundle.load(&mut |line| eprint!("{line}")).await?;
     let bundle = &loaded.bundle;
     let inspection = Inspection {
-        explanation: wharf::build::explain::explain_bundle(bundle),
+        explanation: wharf::explain::explain_bundle(bundle),
         digest: loaded.info.digest.clone(),
         invocation_images: bundle
             .invocation_images

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use wharf::build::mixin_scaffold;
 use wharf::home::WharfHome;
 use wharf::mixin::{Catalog, HostConfig, MixinHost, TerminalSink};
 use wharf::oci::blob_cache::BlobCache;
 use wharf::oci::mixin_artifact::{default_namespace, publish_mixin, pull_mixin, resolve_mixin};
 use wharf::oci::registry::{Registry, RegistryOptions};
+use wharf::scaffold::mixin as mixin_scaffold;
 
 use super::output::{OutputFormat, print_json, print_table};
 
@@ -108,7 +108,7 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
                                 r.source.clone(),
                                 r.manifest_digest
                                     .clone()
-                                    .unwrap_or_else(|| r.digest.clone()),
+                                    .unwrap_or_else(|| r.digest.to_string()),
                             ]
                         })
                         .collect();
@@ -146,7 +146,10 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
                 record.name,
                 record.version,
                 record.source,
-                record.manifest_digest.as_ref().unwrap_or(&record.digest)
+                record
+                    .manifest_digest
+                    .clone()
+                    .unwrap_or_else(|| record.digest.to_string())
             );
         }
         MixinsCommand::Uninstall { name } => {

@@ -24,7 +24,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::canonical::{canonicalize, digest};
+use super::canonical::canonicalize;
+use crate::digest::Digest;
 
 /// The CNAB Core version Wharf writes in `schemaVersion`, as Porter does.
 pub const CNAB_SCHEMA_VERSION: &str = "1.2.0";
@@ -320,9 +321,9 @@ impl Bundle {
         Ok(canonicalize(&self.to_value()?))
     }
 
-    /// `sha256:<hex>` of [`Bundle::to_canonical_json`].
-    pub fn content_digest(&self) -> Result<String, BundleError> {
-        Ok(digest(&self.to_canonical_json()?))
+    /// The digest of [`Bundle::to_canonical_json`].
+    pub fn content_digest(&self) -> Result<Digest, BundleError> {
+        Ok(Digest::of(&self.to_canonical_json()?))
     }
 
     /// Whether `action` exists: a core action or a declared custom one.

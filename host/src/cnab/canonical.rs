@@ -1,4 +1,4 @@
-//! RFC 8785 JSON Canonicalization Scheme (JCS) and content digests.
+//! RFC 8785 JSON Canonicalization Scheme (JCS): the bytes a bundle digest is taken of.
 //!
 //! cnab-go's `Bundle.Marshal` is `json.Marshal` followed by the cyberphone
 //! JCS transform, and the bundle digest Porter records is the sha256 of
@@ -23,7 +23,6 @@
 //! feature (see the ignored test `parsed_numbers_round_trip`).
 
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 /// Serialises `value` as RFC 8785 canonical JSON.
 ///
@@ -33,11 +32,6 @@ pub fn canonicalize(value: &Value) -> Vec<u8> {
     let mut out = String::new();
     write_value(value, &mut out);
     out.into_bytes()
-}
-
-/// The OCI-style content digest of `bytes`: `sha256:` and lowercase hex.
-pub fn digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
 /// Formats a double as ECMAScript's `Number.prototype.toString` does, the
@@ -313,14 +307,6 @@ mod tests {
         assert_eq!(
             canon(&v),
             r#"{"escaping":"€$\u000f\nA'B\"\\\\\"/","nested":{"a":{},"b":[]},"numbers":[1e+30,4.5,6,0.002,1e-27],"other":[null,true,false]}"#
-        );
-    }
-
-    #[test]
-    fn digest_is_prefixed_sha256() {
-        assert_eq!(
-            digest(b""),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
     }
 }

@@ -10,7 +10,7 @@
 //!   drops and keeps the same members cnab-go does.
 //! - [`canonical`] is RFC 8785 (JCS) canonical JSON, what cnab-go's
 //!   `Bundle.Marshal` emits (`json.Marshal`, then a JCS transform), and
-//!   [`digest`] turns bytes into an OCI-style `sha256:<hex>` digest.
+//!   [`crate::digest::Digest`] names those bytes.
 //! - `BundleSchema` (`schema`) validates a document against the CNAB JSON
 //!   schemas, fully offline. It needs the `jsonschema` crate, so it exists
 //!   only with the `cli` feature: the in-image runtime reads bundles but
@@ -18,6 +18,7 @@
 
 pub mod bundle;
 pub mod canonical;
+pub mod contract;
 #[cfg(feature = "cli")]
 pub mod schema;
 
@@ -26,6 +27,6 @@ pub use bundle::{
     InvocationImage, Location, Maintainer, Output, Parameter, applies_to, definition_type,
     is_core_action, is_file_definition, is_sensitive,
 };
-pub use canonical::{canonicalize, digest, format_number};
+pub use canonical::{canonicalize, format_number};
 #[cfg(feature = "cli")]
 pub use schema::{BundleSchema, SchemaError};

@@ -14,7 +14,8 @@ use bollard::query_parameters::{
 };
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{Completed, Invocation, OUTPUTS_DIR};
+use super::{Completed, Invocation};
+use crate::cnab::contract::OUTPUTS_DIR;
 use crate::mixin::Stream;
 
 /// The Docker socket a bundle with host access gets.

@@ -42,6 +42,3 @@ pub struct Completed {
     /// The files found in `/cnab/app/outputs`, by name.
     pub outputs: BTreeMap<String, Vec<u8>>,
 }
-
-/// Where the runtime writes outputs in the image.
-pub const OUTPUTS_DIR: &str = "/cnab/app/outputs";

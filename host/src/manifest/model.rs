@@ -125,7 +125,7 @@ impl Manifest {
 }
 
 /// The CNAB extension key for Docker access.
-pub const DOCKER_EXTENSION: &str = "io.cnab.docker";
+pub use crate::cnab::contract::DOCKER_EXTENSION;
 
 /// A maintainer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use crate::digest::{Digest, DigestHasher};
 
 use super::framing::{CacheOutcome, frame, unframe};
 use wasmtime::Engine;
@@ -37,20 +37,20 @@ impl CompiledCache {
         }
     }
 
-    /// The cache file for a component digest (hex sha256).
-    pub(crate) fn entry_path(&self, digest_hex: &str) -> PathBuf {
+    /// The cache file for a component digest.
+    pub(crate) fn entry_path(&self, digest: &Digest) -> PathBuf {
         self.dir
-            .join(format!("{digest_hex}-{}.cwasm", self.engine_key))
+            .join(format!("{}-{}.cwasm", digest.hex(), self.engine_key))
     }
 
     /// The component for `bytes`, from the cache when possible.
     pub(crate) fn load_or_compile(
         &self,
         engine: &Engine,
-        digest_hex: &str,
+        digest: &Digest,
         bytes: &[u8],
     ) -> wasmtime::Result<(Component, CacheOutcome)> {
-        let path = self.entry_path(digest_hex);
+        let path = self.entry_path(digest);
         let had_entry = path.exists();
         if had_entry && let Some(component) = read_entry(engine, &path) {
             return Ok((component, CacheOutcome::Cached));
@@ -73,20 +73,22 @@ impl CompiledCache {
 /// A short, stable key for everything that makes compiled code compatible
 /// with an engine: wasmtime's version, the target, and the settings.
 fn engine_key(engine: &Engine) -> String {
-    let mut hasher = Sha256Hasher::default();
+    let mut hasher = StableHasher::default();
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    hex::encode(&hasher.0.finalize()[..8])
+    hasher.0.finish().hex()[..16].to_string()
 }
 
 /// Feeds `std::hash::Hash` into sha256, which, unlike `DefaultHasher`, is
 /// stable across Rust releases.
 #[derive(Default)]
-struct Sha256Hasher(Sha256);
+struct StableHasher(DigestHasher);
 
-impl Hasher for Sha256Hasher {
+impl Hasher for StableHasher {
     fn finish(&self) -> u64 {
-        let digest = self.0.clone().finalize();
-        u64::from_le_bytes(digest[..8].try_into().expect("sha256 has 32 bytes"))
+        let digest = self.0.clone().finish();
+        let mut first = [0; 8];
+        first.copy_from_slice(&digest.as_bytes()[..8]);
+        u64::from_le_bytes(first)
     }
 
     fn write(&mut self, bytes: &[u8]) {

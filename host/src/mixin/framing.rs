@@ -6,7 +6,7 @@
 //! of the bytes that follow. A file whose checksum does not match (torn,
 //! truncated or tampered with) is never handed to wasmtime.
 
-use sha2::{Digest, Sha256};
+use crate::digest::Digest;
 
 /// How a component was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub enum CacheOutcome {
 #[cfg_attr(not(feature = "compiler"), allow(dead_code))]
 pub(crate) fn frame(compiled: &[u8]) -> Vec<u8> {
     let mut framed = Vec::with_capacity(32 + compiled.len());
-    framed.extend_from_slice(&Sha256::digest(compiled));
+    framed.extend_from_slice(Digest::of(compiled).as_bytes());
     framed.extend_from_slice(compiled);
     framed
 }
@@ -36,7 +36,7 @@ pub(crate) fn frame(compiled: &[u8]) -> Vec<u8> {
 /// The compiled bytes of a framed entry, if its checksum holds.
 pub(crate) fn unframe(framed: &[u8]) -> Option<&[u8]> {
     let (sum, compiled) = framed.split_at_checked(32)?;
-    (Sha256::digest(compiled).as_slice() == sum).then_some(compiled)
+    (Digest::of(compiled).as_bytes() == sum).then_some(compiled)
 }
 
 #[cfg(test)]

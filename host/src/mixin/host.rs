@@ -12,8 +12,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-#[cfg(feature = "compiler")]
-use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
@@ -21,6 +19,8 @@ use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_PACKAGE, WORLD_VERSIO
 #[cfg(feature = "compiler")]
 use super::cache::CompiledCache;
 use super::call_state::CallState;
+#[cfg(feature = "compiler")]
+use super::component_header::Header;
 use super::error::MixinError;
 #[cfg(feature = "compiler")]
 use super::framing::frame;
@@ -28,6 +28,7 @@ use super::framing::{CacheOutcome, unframe};
 use super::limits::Limits;
 use super::loaded::LoadedMixin;
 use super::sink::{OutputSink, TerminalSink};
+use crate::digest::Digest;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -67,7 +68,7 @@ pub(crate) struct Shared {
     pub(crate) sink: Arc<dyn OutputSink>,
     #[cfg(feature = "compiler")]
     cache: Option<CompiledCache>,
-    loaded: Mutex<HashMap<String, LoadedMixin>>,
+    loaded: Mutex<HashMap<Digest, LoadedMixin>>,
 }
 
 /// The engine settings. Compiled components are only valid for an engine
@@ -150,15 +151,14 @@ impl MixinHost {
     /// the cache), pre-instantiates it, and asks it for its metadata.
     /// `origin` names it in errors.
     pub async fn load(&self, origin: &str, bytes: Vec<u8>) -> Result<LoadedMixin, MixinError> {
-        let digest = hex::encode(Sha256::digest(&bytes));
+        let digest = Digest::of(&bytes);
         if let Some(loaded) = self.cached_in_memory(&digest) {
             return Ok(loaded);
         }
         check_header(origin, &bytes)?;
         let shared = self.shared.clone();
-        let digest_for_compile = digest.clone();
         let compiled = tokio::task::spawn_blocking(move || match &shared.cache {
-            Some(cache) => cache.load_or_compile(&shared.engine, &digest_for_compile, &bytes),
+            Some(cache) => cache.load_or_compile(&shared.engine, &digest, &bytes),
             None => Component::new(&shared.engine, &bytes).map(|c| (c, CacheOutcome::Compiled)),
         })
         .await
@@ -175,14 +175,14 @@ impl MixinHost {
 
     /// Loads a component precompiled by [`MixinHost::precompile`]. Nothing
     /// is compiled: this is how the in-image runtime loads mixins. `digest`
-    /// is the sha256 of the original component.
+    /// is that of the original component.
     pub async fn load_precompiled(
         &self,
         path: &Path,
-        digest: &str,
+        digest: Digest,
     ) -> Result<LoadedMixin, MixinError> {
         let origin = path.display().to_string();
-        if let Some(loaded) = self.cached_in_memory(digest) {
+        if let Some(loaded) = self.cached_in_memory(&digest) {
             return Ok(loaded);
         }
         let framed = tokio::fs::read(path)
@@ -209,13 +209,8 @@ impl MixinHost {
                 "{e:#}; it was precompiled by another Wharf version, rebuild the bundle with this one"
             ))
         })?;
-        self.finish_load(
-            &origin,
-            digest.to_string(),
-            component,
-            CacheOutcome::Precompiled,
-        )
-        .await
+        self.finish_load(&origin, digest, component, CacheOutcome::Precompiled)
+            .await
     }
 
     #[cfg(feature = "compiler")]
@@ -244,11 +239,11 @@ impl MixinHost {
     #[cfg(feature = "compiler")]
     /// The cache file a component with this digest would use, if caching is
     /// on. Exposed so tests and `wharf mixins list` can show it.
-    pub fn cache_entry(&self, digest: &str) -> Option<PathBuf> {
-        self.shared.cache.as_ref().map(|c| c.entry_path(digest))
+    pub fn cache_entry(&self, digest: Digest) -> Option<PathBuf> {
+        self.shared.cache.as_ref().map(|c| c.entry_path(&digest))
     }
 
-    fn cached_in_memory(&self, digest: &str) -> Option<LoadedMixin> {
+    fn cached_in_memory(&self, digest: &Digest) -> Option<LoadedMixin> {
         let loaded = self.shared.loaded.lock().unwrap_or_else(|e| e.into_inner());
         loaded
             .get(digest)
@@ -258,7 +253,7 @@ impl MixinHost {
     async fn finish_load(
         &self,
         origin: &str,
-        digest: String,
+        digest: Digest,
         component: Component,
         outcome: CacheOutcome,
     ) -> Result<LoadedMixin, MixinError> {
@@ -278,8 +273,7 @@ impl MixinHost {
             supported: WORLD_VERSION,
         })?;
         let loaded =
-            LoadedMixin::describe(self.shared.clone(), origin, digest.clone(), pre, outcome)
-                .await?;
+            LoadedMixin::describe(self.shared.clone(), origin, digest, pre, outcome).await?;
         self.shared
             .loaded
             .lock()
@@ -293,23 +287,12 @@ impl MixinHost {
 /// Tells a component from a core module or some other file, before the
 /// compiler gives a less helpful message.
 fn check_header(origin: &str, bytes: &[u8]) -> Result<(), MixinError> {
-    let not = |detail: &str| {
-        Err(MixinError::NotAComponent {
+    match Header::of(bytes).problem() {
+        None => Ok(()),
+        Some(detail) => Err(MixinError::NotAComponent {
             origin: origin.into(),
             detail: detail.into(),
-        })
-    };
-    match bytes {
-        [0, b'a', b's', b'm', 0x0d, 0, 0x01, 0, ..] => Ok(()),
-        [0, b'a', b's', b'm', 0x01, 0, 0, 0, ..] => not(
-            "it is a core WebAssembly module, not a component; build the mixin with \
-             `cargo build --target wasm32-wasip2`, which makes components",
-        ),
-        [0, b'a', b's', b'm', ..] => not("it is WebAssembly of an unknown version or layer"),
-        _ => not(
-            "it does not start with the WebAssembly magic bytes; a mixin is the .wasm file \
-             that `cargo build --target wasm32-wasip2` writes",
-        ),
+        }),
     }
 }
 

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::{LoadedMixin, Metadata, MixinHost};
+use crate::digest::Digest;
 use crate::home::WharfHome;
 
 /// The exec mixin's component, built by `build.rs`.
@@ -28,8 +29,8 @@ pub struct MixinRecord {
     pub author: String,
     /// Where it came from: `built-in`, a file path, or an OCI reference.
     pub source: String,
-    /// `sha256:` and the hex digest of the component.
-    pub digest: String,
+    /// The digest of the component.
+    pub digest: Digest,
     /// The programs it may run.
     pub programs: Vec<String>,
     /// For a mixin pulled from a registry, the digest of its artifact's
@@ -39,13 +40,13 @@ pub struct MixinRecord {
 }
 
 impl MixinRecord {
-    fn new(metadata: &Metadata, source: String, digest: &str) -> Self {
+    fn new(metadata: &Metadata, source: String, digest: Digest) -> Self {
         Self {
             name: metadata.name.clone(),
             version: metadata.version.clone(),
             author: metadata.author.clone(),
             source,
-            digest: format!("sha256:{digest}"),
+            digest,
             programs: metadata.programs.clone(),
             manifest_digest: None,
         }

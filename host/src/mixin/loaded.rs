@@ -22,6 +22,7 @@ use super::limits::CallLimits;
 use super::policy::{ANY_PROGRAM, CommandGrant, ExecuteGrant, ProgramGrant};
 use super::sink::{OutputSink, Stream};
 use super::types::{BuildInput, Finding, Metadata, StepOutput};
+use crate::digest::Digest;
 
 /// A mixin ready to call. Cheap to clone.
 #[derive(Clone)]
@@ -29,7 +30,7 @@ pub struct LoadedMixin {
     shared: Arc<Shared>,
     pre: MixinPre<CallState>,
     metadata: Arc<Metadata>,
-    digest: Arc<str>,
+    digest: Digest,
     outcome: CacheOutcome,
     sink: Arc<dyn OutputSink>,
 }
@@ -77,7 +78,7 @@ impl LoadedMixin {
     pub(crate) async fn describe(
         shared: Arc<Shared>,
         origin: &str,
-        digest: String,
+        digest: Digest,
         pre: MixinPre<CallState>,
         outcome: CacheOutcome,
     ) -> Result<Self, MixinError> {
@@ -93,7 +94,7 @@ impl LoadedMixin {
                 programs: Vec::new(),
                 world_version: String::new(),
             }),
-            digest: digest.into(),
+            digest,
             outcome,
         };
         let metadata: Metadata = mixin
@@ -126,9 +127,9 @@ impl LoadedMixin {
         &self.metadata
     }
 
-    /// The sha256 of the component, in hex.
-    pub fn digest(&self) -> &str {
-        &self.digest
+    /// The digest of the component (not of its compiled code).
+    pub fn digest(&self) -> Digest {
+        self.digest
     }
 
     /// How this load got its compiled code.

@@ -15,6 +15,7 @@ mod bindings;
 #[cfg(feature = "compiler")]
 mod cache;
 mod call_state;
+pub mod component_header;
 mod error;
 mod framing;
 mod guest_stdio;

@@ -4,7 +4,9 @@
 //! mixin declared in its metadata and nothing else, with an environment the
 //! caller spells out: the host's own environment is never inherited.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use crate::path_lookup::find_program;
 
 /// The PATH commands get when the caller does not give one.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -79,7 +81,7 @@ impl ProgramGrant {
         if is_path {
             return Ok(PathBuf::from(program));
         }
-        find_on_path(program, &self.path).ok_or_else(|| {
+        find_program(program, self.path.as_ref()).ok_or_else(|| {
             Authorization::NotFound(format!(
                 "`{program}` was not found on PATH ({}); install it in the invocation image",
                 self.path
@@ -95,18 +97,6 @@ pub(crate) enum Authorization {
     Denied(String),
     /// Declared but not installed.
     NotFound(String),
-}
-
-fn find_on_path(program: &str, path: &str) -> Option<PathBuf> {
-    path.split(':')
-        .filter(|dir| !dir.is_empty())
-        .map(|dir| Path::new(dir).join(program))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// What the caller grants an `execute` call beyond the defaults.

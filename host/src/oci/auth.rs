@@ -20,6 +20,8 @@ use std::process::{Command, Stdio};
 use base64::Engine as _;
 use serde_json::Value;
 
+use crate::path_lookup::find_program;
+
 /// A username and password (or token) for one registry.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -158,13 +160,15 @@ impl DockerConfig {
             detail,
         };
         let program = format!("docker-credential-{helper}");
-        let binary = find_on_path(&program, self.path.as_deref()).ok_or_else(|| {
-            AuthError::HelperMissing {
+        let binary = self
+            .path
+            .as_deref()
+            .and_then(|path| find_program(&program, path))
+            .ok_or_else(|| AuthError::HelperMissing {
                 helper: helper.to_string(),
                 registry: registry.to_string(),
                 config: config.to_path_buf(),
-            }
-        })?;
+            })?;
         let mut child = Command::new(&binary)
             .arg("get")
             .stdin(Stdio::piped())
@@ -276,17 +280,6 @@ fn helper_server_address(registry: &str) -> String {
     } else {
         registry.to_string()
     }
-}
-
-/// The first executable file called `program` on `path`.
-fn find_on_path(program: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::env::split_paths(path?)
-        .map(|dir| dir.join(program))
-        .find(|candidate| {
-            std::fs::metadata(candidate)
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
 }
 
 #[cfg(test)]

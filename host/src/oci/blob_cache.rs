@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::digest::{sha256_digest, sha256_hex};
+use crate::digest::Digest;
 use crate::home::WharfHome;
 
 /// Why the cache could not store or read a blob.
@@ -64,7 +64,7 @@ impl BlobCache {
     /// The bytes of `digest`, if cached and intact. A damaged entry is
     /// removed and reported as a miss.
     pub fn get(&self, digest: &str) -> Result<Option<Vec<u8>>, BlobCacheError> {
-        let path = self.path(digest)?;
+        let (expected, path) = self.path(digest)?;
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -76,7 +76,7 @@ impl BlobCache {
                 });
             }
         };
-        if sha256_digest(&bytes) != digest {
+        if Digest::of(&bytes) != expected {
             let _ = std::fs::remove_file(&path);
             return Ok(None);
         }
@@ -85,12 +85,12 @@ impl BlobCache {
 
     /// Stores `bytes` as `digest` after checking that they are.
     pub fn put(&self, digest: &str, bytes: &[u8]) -> Result<(), BlobCacheError> {
-        let path = self.path(digest)?;
-        let actual = sha256_digest(bytes);
-        if actual != digest {
+        let (expected, path) = self.path(digest)?;
+        let actual = Digest::of(bytes);
+        if actual != expected {
             return Err(BlobCacheError::Mismatch {
-                expected: digest.to_string(),
-                actual,
+                expected: expected.to_string(),
+                actual: actual.to_string(),
             });
         }
         let io = |action, path: &Path| {
@@ -115,9 +115,9 @@ impl BlobCache {
         Ok(())
     }
 
-    fn path(&self, digest: &str) -> Result<PathBuf, BlobCacheError> {
-        let hex = sha256_hex(digest).ok_or_else(|| BlobCacheError::BadDigest(digest.into()))?;
-        Ok(self.dir.join(hex))
+    fn path(&self, digest: &str) -> Result<(Digest, PathBuf), BlobCacheError> {
+        let parsed = Digest::parse(digest).map_err(|_| BlobCacheError::BadDigest(digest.into()))?;
+        Ok((parsed, self.dir.join(parsed.hex())))
     }
 }
 
@@ -134,18 +134,18 @@ mod tests {
     #[test]
     fn stores_and_returns_verified_blobs() {
         let (dir, cache) = cache();
-        let digest = sha256_digest(b"hello");
+        let digest = Digest::of(b"hello").to_string();
         assert_eq!(cache.get(&digest).unwrap(), None);
         cache.put(&digest, b"hello").unwrap();
         assert_eq!(cache.get(&digest).unwrap().as_deref(), Some(&b"hello"[..]));
-        let hex = sha256_hex(&digest).unwrap();
+        let hex = Digest::parse(&digest).unwrap().hex();
         assert!(dir.path().join("cache/blobs/sha256").join(hex).is_file());
     }
 
     #[test]
     fn refuses_bytes_that_are_not_the_digest() {
         let (_dir, cache) = cache();
-        let digest = sha256_digest(b"hello");
+        let digest = Digest::of(b"hello").to_string();
         let err = cache.put(&digest, b"tampered").unwrap_err();
         assert!(matches!(err, BlobCacheError::Mismatch { .. }), "{err}");
         assert!(!cache.dir().exists(), "nothing was written");
@@ -154,9 +154,9 @@ mod tests {
     #[test]
     fn a_damaged_entry_is_removed_and_missed() {
         let (_dir, cache) = cache();
-        let digest = sha256_digest(b"hello");
+        let digest = Digest::of(b"hello").to_string();
         cache.put(&digest, b"hello").unwrap();
-        let path = cache.dir().join(sha256_hex(&digest).unwrap());
+        let path = cache.dir().join(Digest::parse(&digest).unwrap().hex());
         std::fs::write(&path, b"hellO").unwrap();
         assert_eq!(cache.get(&digest).unwrap(), None);
         assert!(!path.exists());
@@ -168,6 +168,6 @@ mod tests {
         for bad in ["sha256:../../etc/passwd", "sha512:00", "sha256:ABC", ""] {
             assert!(matches!(cache.get(bad), Err(BlobCacheError::BadDigest(_))));
         }
-        assert!(sha256_hex(&format!("sha256:{}", "A".repeat(64))).is_none());
+        assert!(!Digest::is_valid(&format!("sha256:{}", "A".repeat(64))));
     }
 }

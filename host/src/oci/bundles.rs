@@ -20,12 +20,12 @@ use super::cnab_layout::{
     parse_bundle_index, parse_config_manifest,
 };
 use super::content::RepositoryContent;
-use super::digest::sha256_digest;
 use super::docker_images;
 use super::media_types::{DOCKER_MANIFEST_LIST, OCI_INDEX};
 use super::registry::{PulledManifest, Registry};
 use super::transfer::{MANIFEST_TYPES, transfer};
 use crate::cnab::Bundle;
+use crate::digest::Digest;
 use crate::home::WharfHome;
 
 /// A bundle in a registry.
@@ -45,8 +45,8 @@ pub struct RemoteBundle {
 
 impl RemoteBundle {
     /// The bundle's digest: its index's.
-    pub fn digest(&self) -> &str {
-        &self.index.digest
+    pub fn digest(&self) -> Digest {
+        self.index.digest
     }
 }
 
@@ -99,7 +99,7 @@ pub async fn publish(
         .to_canonical_json()
         .context("cannot write the bundle's canonical bundle.json")?;
     progress(&format!("pushing the bundle to {}\n", target.whole()));
-    let config_blob = sha256_digest(&json);
+    let config_blob = Digest::of(&json).to_string();
     registry
         .push_blob(&repo.at_digest(&config_blob), &json)
         .await?;
@@ -161,7 +161,7 @@ async fn push_image(
         })?;
     Ok(Descriptor {
         media_type: pulled.media_type,
-        digest: pulled.digest,
+        digest: pulled.digest.to_string(),
         size: pulled.bytes.len() as u64,
         annotations: BTreeMap::new(),
     })
@@ -206,7 +206,11 @@ async fn push_index(
     let index = bundle_index(bundle, config, invocations, components);
     let refused = match repo
         .registry
-        .push_manifest(&repo.at_digest(&sha256_digest(&index)), &index, OCI_INDEX)
+        .push_manifest(
+            &repo.at_digest(&Digest::of(&index).to_string()),
+            &index,
+            OCI_INDEX,
+        )
         .await
     {
         Ok(digest) => return Ok(pushed(index, digest, OCI_INDEX)),
@@ -216,7 +220,7 @@ async fn push_index(
     let digest = repo
         .registry
         .push_manifest(
-            &repo.at_digest(&sha256_digest(&list)),
+            &repo.at_digest(&Digest::of(&list).to_string()),
             &list,
             DOCKER_MANIFEST_LIST,
         )
@@ -231,7 +235,7 @@ async fn push_index(
     Ok(pushed(list, digest, DOCKER_MANIFEST_LIST))
 }
 
-fn pushed(bytes: Vec<u8>, digest: String, media_type: &str) -> PulledManifest {
+fn pushed(bytes: Vec<u8>, digest: Digest, media_type: &str) -> PulledManifest {
     PulledManifest {
         bytes,
         digest,
@@ -240,10 +244,8 @@ fn pushed(bytes: Vec<u8>, digest: String, media_type: &str) -> PulledManifest {
 }
 
 /// Where pulled bundles are kept, by index digest.
-fn cache_dir(home: &WharfHome, digest: &str) -> PathBuf {
-    home.root()
-        .join("cache/bundles")
-        .join(digest.trim_start_matches("sha256:"))
+fn cache_dir(home: &WharfHome, digest: &Digest) -> PathBuf {
+    home.root().join("cache/bundles").join(digest.hex())
 }
 
 /// Pulls the bundle at `reference` (a tag or a digest). A bundle pulled
@@ -380,7 +382,7 @@ pub async fn copy(
     registry
         .push_manifest(&to.at_tag(tag), &root.bytes, &root.media_type)
         .await?;
-    Ok(root.digest)
+    Ok(root.digest.to_string())
 }
 
 /// The bundle's index (or manifest list) at `reference`.
@@ -395,7 +397,7 @@ pub async fn pull_root(registry: &Registry, reference: &Reference) -> Result<Pul
 pub fn root_descriptor(index: &PulledManifest) -> Descriptor {
     Descriptor {
         media_type: index.media_type.clone(),
-        digest: index.digest.clone(),
+        digest: index.digest.to_string(),
         size: index.bytes.len() as u64,
         annotations: BTreeMap::new(),
     }

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::digest::{is_sha256_digest, sha256_digest};
+use crate::digest::Digest;
 
 use super::media_types::{
     CNAB_ARTIFACT_TYPE, CNAB_CONFIG, DOCKER_IMAGE_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST,
@@ -161,7 +161,7 @@ impl ConfigFlavor {
 pub fn descriptor(media_type: &str, bytes: &[u8]) -> Descriptor {
     Descriptor {
         media_type: media_type.to_owned(),
-        digest: sha256_digest(bytes),
+        digest: Digest::of(bytes).to_string(),
         size: bytes.len() as u64,
         annotations: BTreeMap::new(),
     }
@@ -401,7 +401,7 @@ pub fn parse_bundle_index(bytes: &[u8]) -> Result<BundleIndex, LayoutError> {
     let mut components: Vec<(String, Descriptor)> = Vec::new();
     for (i, entry) in index.manifests.into_iter().enumerate() {
         let what = || format!("bundle index entry {i} ({})", entry.digest);
-        if !is_sha256_digest(&entry.digest) {
+        if !Digest::is_valid(&entry.digest) {
             let what = format!("bundle index entry {i}");
             return Err(LayoutError::Digest {
                 what,
@@ -499,7 +499,7 @@ pub fn parse_config_manifest(bytes: &[u8]) -> Result<Descriptor, LayoutError> {
     let config = manifest
         .config
         .ok_or(LayoutError::MissingConfigDescriptor)?;
-    if !is_sha256_digest(&config.digest) {
+    if !Digest::is_valid(&config.digest) {
         let what = "config manifest's config".to_owned();
         return Err(LayoutError::Digest {
             what,

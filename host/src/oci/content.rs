@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use oci_client::Reference;
 
-use super::digest::{is_sha256_digest, sha256_digest};
 use super::registry::Registry;
 use super::transfer::{ContentSink, ContentSource, MANIFEST_TYPES};
 use crate::build::stage::write_atomically;
+use crate::digest::Digest;
 
 /// One repository of a registry, e.g. `127.0.0.1:5000/bundles/hello`.
 #[derive(Clone)]
@@ -109,18 +109,13 @@ impl LayoutDir {
         &self.root
     }
 
-    fn blob_path(&self, digest: &str) -> Result<PathBuf> {
-        if !is_sha256_digest(digest) {
-            bail!("{digest:?} is not a sha256 digest");
-        }
-        Ok(self
-            .root
-            .join("blobs/sha256")
-            .join(&digest["sha256:".len()..]))
+    fn blob_path(&self, digest: &str) -> Result<(Digest, PathBuf)> {
+        let parsed = Digest::parse(digest)?;
+        Ok((parsed, self.root.join("blobs/sha256").join(parsed.hex())))
     }
 
     fn read(&self, digest: &str, limit: u64) -> Result<Vec<u8>> {
-        let path = self.blob_path(digest)?;
+        let (expected, path) = self.blob_path(digest)?;
         let len = std::fs::metadata(&path)
             .with_context(|| format!("the archive has no blob {digest}"))?
             .len();
@@ -129,7 +124,7 @@ impl LayoutDir {
         }
         let bytes =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        if sha256_digest(&bytes) != digest {
+        if Digest::of(&bytes) != expected {
             bail!("the archive's blob {digest} does not match its digest: the archive is damaged");
         }
         Ok(bytes)
@@ -184,14 +179,14 @@ impl ContentSource for LayoutDir {
 
 impl ContentSink for LayoutDir {
     async fn has_blob(&self, digest: &str) -> Result<bool> {
-        Ok(self.blob_path(digest)?.exists())
+        Ok(self.blob_path(digest)?.1.exists())
     }
 
     async fn put_blob(&self, digest: &str, bytes: &[u8]) -> Result<()> {
-        write_atomically(&self.blob_path(digest)?, bytes)
+        write_atomically(&self.blob_path(digest)?.1, bytes)
     }
 
     async fn put_manifest(&self, digest: &str, bytes: &[u8], _media_type: &str) -> Result<()> {
-        write_atomically(&self.blob_path(digest)?, bytes)
+        write_atomically(&self.blob_path(digest)?.1, bytes)
     }
 }

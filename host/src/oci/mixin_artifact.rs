@@ -16,10 +16,11 @@ use oci_client::Reference;
 use serde_json::{Value, json};
 
 use super::blob_cache::{BlobCache, BlobCacheError};
-use super::digest::sha256_hex;
 use super::media_types;
 use super::registry::{Registry, RegistryError};
+use crate::digest::Digest;
 use crate::home::WharfHome;
+use crate::mixin::component_header::is_component;
 
 /// Where official mixins live unless configured otherwise.
 pub const DEFAULT_NAMESPACE: &str = "ghcr.io/wharf-sh/mixins";
@@ -32,7 +33,7 @@ pub struct Published {
     /// The reference it was pushed to.
     pub reference: String,
     /// The manifest's digest, which pins exactly this artifact.
-    pub digest: String,
+    pub digest: Digest,
 }
 
 /// A pulled, verified mixin.
@@ -96,13 +97,6 @@ pub enum ArtifactError {
     /// The blob cache failed.
     #[error(transparent)]
     Cache(#[from] BlobCacheError),
-}
-
-/// Whether `bytes` start with the component header: `\0asm`, then the
-/// component-model version and layer (`0d 00 01 00`), where a core module
-/// has `01 00 00 00`.
-pub fn is_component(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"\0asm\x0d\x00\x01\x00")
 }
 
 /// Publishes a component as a Wasm artifact at `reference`.
@@ -186,7 +180,7 @@ pub async fn pull_mixin(
         reference: reference.whole(),
         detail,
     };
-    if let Some(pinned) = reference.digest().filter(|d| sha256_hex(d).is_some())
+    if let Some(pinned) = reference.digest().filter(|d| Digest::is_valid(d))
         && let Some(manifest) = cache.get(pinned)?
         && let Ok((layer_digest, _)) = wasm_layer(&manifest)
         && let Some(wasm) = cache.get(&layer_digest)?
@@ -215,9 +209,9 @@ pub async fn pull_mixin(
         )));
     }
     cache.put(&layer_digest, &wasm)?;
-    cache.put(&manifest.digest, &manifest.bytes)?;
+    cache.put(&manifest.digest.to_string(), &manifest.bytes)?;
     Ok(Pulled {
-        manifest_digest: manifest.digest,
+        manifest_digest: manifest.digest.to_string(),
         layer_digest,
         wasm,
     })
@@ -250,7 +244,7 @@ fn wasm_layer(manifest: &[u8]) -> Result<(String, u64), String> {
     let digest = layer
         .get("digest")
         .and_then(Value::as_str)
-        .filter(|d| sha256_hex(d).is_some())
+        .filter(|d| Digest::is_valid(d))
         .ok_or("its layer has no sha256 digest")?;
     let size = layer
         .get("size")

@@ -6,7 +6,6 @@
 //!   helpers, and speaks plain HTTP only to loopback registries or those
 //!   the operator names;
 //! - [`auth`]: Docker's `config.json` and credential helpers;
-//! - [`digest`]: computing and checking sha256 digests;
 //! - [`blob_cache`]: the content-addressed cache under `$WHARF_HOME`;
 //! - [`mixin_artifact`]: mixins as CNCF Wasm artifacts;
 //! - [`cnab_layout`]: bundles in cnab-to-oci's layout, byte for byte;
@@ -23,7 +22,6 @@ pub mod blob_cache;
 pub mod bundles;
 pub mod cnab_layout;
 pub mod content;
-pub mod digest;
 pub mod docker_images;
 pub mod media_types;
 pub mod mixin_artifact;

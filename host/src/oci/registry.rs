@@ -22,11 +22,10 @@ use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::OciDistributionError;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
-use sha2::{Digest as _, Sha256};
 
 use super::auth::DockerConfig;
-use super::digest::{sha256_digest, sha256_hex};
 use super::media_types;
+use crate::digest::Digest;
 
 mod error;
 
@@ -76,8 +75,8 @@ impl Default for RegistryOptions {
 pub struct PulledManifest {
     /// The exact bytes, whose sha256 is `digest`.
     pub bytes: Vec<u8>,
-    /// `sha256:` and the hex digest of `bytes`.
-    pub digest: String,
+    /// The digest of `bytes`.
+    pub digest: Digest,
     /// The manifest's media type.
     pub media_type: String,
 }
@@ -186,14 +185,14 @@ impl Registry {
                 limit: MAX_MANIFEST_BYTES as u64,
             }));
         }
-        let digest = sha256_digest(&body);
+        let digest = Digest::of(&body);
         if let Some(expected) = r.digest().filter(|d| d.starts_with("sha256:"))
-            && expected != digest
+            && digest != expected
         {
             return Err(fail(Problem::DigestMismatch {
                 what: "the manifest".into(),
                 expected: expected.into(),
-                actual: digest,
+                actual: digest.to_string(),
             }));
         }
         let media_type = manifest_media_type(&body).map_err(|e| fail(Problem::BadManifest(e)))?;
@@ -219,7 +218,7 @@ impl Registry {
         expected_size: Option<u64>,
     ) -> Result<Vec<u8>, RegistryError> {
         let fail = |problem| failed(format!("pull blob {digest} from"), r, problem);
-        if sha256_hex(digest).is_none() {
+        if !Digest::is_valid(digest) {
             return Err(fail(Problem::InvalidDigest(digest.into())));
         }
         let cap = self.inner.options.max_blob_bytes;
@@ -247,7 +246,7 @@ impl Registry {
             return Err(size_error(length));
         }
         let bar = self.progress_bar(stream.content_length.or(expected_size), "pulling", digest);
-        let mut hasher = Sha256::new();
+        let mut hasher = Digest::hasher();
         let mut bytes = Vec::with_capacity(limit.min(64 << 20) as usize);
         while let Some(piece) = stream.next().await {
             match piece {
@@ -273,7 +272,7 @@ impl Registry {
             }
         }
         bar.finish_and_clear();
-        let actual = format!("sha256:{}", hex::encode(hasher.finalize()));
+        let actual = hasher.finish().to_string();
         if actual != digest {
             return Err(fail(Problem::DigestMismatch {
                 what: "the blob".into(),
@@ -291,7 +290,7 @@ impl Registry {
     /// returns its digest.
     pub async fn push_blob(&self, r: &Reference, bytes: &[u8]) -> Result<String, RegistryError> {
         let fail = |problem| failed("push to".into(), r, problem);
-        let digest = sha256_digest(bytes);
+        let digest = Digest::of(bytes).to_string();
         let endpoint = self.endpoint(r.resolve_registry()).await.map_err(fail)?;
         let client = &endpoint.client;
         let refused = |e| fail(classify(e, r, "the blob"));
@@ -333,7 +332,7 @@ impl Registry {
         r: &Reference,
         bytes: &[u8],
         media_type: &str,
-    ) -> Result<String, RegistryError> {
+    ) -> Result<Digest, RegistryError> {
         let fail = |problem| {
             failed(
                 format!("push the manifest {} to", version_of(r)),
@@ -341,12 +340,12 @@ impl Registry {
                 problem,
             )
         };
-        let digest = sha256_digest(bytes);
-        if let Some(expected) = r.digest().filter(|&d| d != digest) {
+        let digest = Digest::of(bytes);
+        if let Some(expected) = r.digest().filter(|&d| digest != d) {
             return Err(fail(Problem::DigestMismatch {
                 what: "the manifest to push".into(),
                 expected: expected.into(),
-                actual: digest,
+                actual: digest.to_string(),
             }));
         }
         let content_type = media_type.parse().map_err(|_| {
@@ -589,7 +588,7 @@ mod tests {
             matches!(err.problem(), Some(Problem::InvalidDigest(_))),
             "{err}"
         );
-        let digest = sha256_digest(b"x");
+        let digest = Digest::of(b"x").to_string();
         let err = registry.pull_blob(&r, &digest, Some(11)).await.unwrap_err();
         assert!(
             matches!(err.problem(), Some(Problem::TooLarge { .. })),

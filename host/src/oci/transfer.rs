@@ -14,8 +14,8 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use super::cnab_layout::Descriptor;
-use super::digest::is_sha256_digest;
 use super::media_types::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
+use crate::digest::Digest;
 
 /// The manifest media types this walk descends into.
 pub const MANIFEST_TYPES: [&str; 4] = [
@@ -133,7 +133,7 @@ fn read_descriptor(value: &Value) -> Result<Descriptor> {
             .with_context(|| format!("a descriptor has no {key}"))
     };
     let digest = text("digest")?;
-    if !is_sha256_digest(&digest) {
+    if !Digest::is_valid(&digest) {
         bail!("a descriptor has the digest {digest:?}, which is not sha256:<64 hex digits>");
     }
     Ok(Descriptor {

@@ -13,7 +13,7 @@ use bollard::Docker;
 
 use super::invocation::{RunIdentity, build_invocation};
 use super::prepare::PreparedRun;
-use crate::build::bundle_json::STATE_NAME;
+use crate::cnab::contract::STATE_NAME;
 use crate::drivers::{Completed, Invocation, docker};
 use crate::mixin::{LogLevel, OutputSink, Stream};
 use crate::runtime::{Masker, MaskingSink};

@@ -8,8 +8,8 @@ use anyhow::{Result, bail};
 
 use super::credentials::CredentialValue;
 use super::parameters::{ParameterValue, file_bytes, text_of};
-use crate::build::bundle_json::DOCKER_EXTENSION;
 use crate::cnab::Bundle;
+use crate::cnab::contract::DOCKER_EXTENSION;
 use crate::drivers::Invocation;
 
 /// Who the run is for.

@@ -22,7 +22,7 @@ use std::fmt;
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::build::bundle_json::{DEBUG_NAME, PARAMETER_SOURCES_EXTENSION, STATE_NAME};
+use crate::cnab::contract::{DEBUG_NAME, PARAMETER_SOURCES_EXTENSION, STATE_NAME};
 use crate::cnab::{Bundle, Definition, definition_type, is_file_definition};
 use crate::manifest::did_you_mean;
 use crate::sets::{ResolvedValue, is_internal_parameter};

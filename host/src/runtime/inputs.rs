@@ -16,12 +16,8 @@ use serde_json::{Map, Value};
 use super::error::RuntimeError;
 use super::layout::Layout;
 use super::mask::Masker;
+use crate::cnab::contract::{DEBUG_NAME, STATE_NAME};
 use crate::cnab::{Bundle, Definition, definition_type, is_file_definition, is_sensitive};
-
-/// The internal parameter that turns on debug output.
-pub const DEBUG_PARAMETER: &str = "wharf-debug";
-/// The internal parameter and output that carry the state bag.
-pub const STATE_NAME: &str = "wharf-state";
 
 /// Who and what this run is for, from the `CNAB_*` variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +120,7 @@ pub fn read_inputs(
             masker.add(&super::variables::text_of(&value));
             inputs.sensitive_parameters.push(name.clone());
         }
-        if name == DEBUG_PARAMETER {
+        if name == DEBUG_NAME {
             inputs.debug = value == Value::Bool(true);
         }
         if name == STATE_NAME {

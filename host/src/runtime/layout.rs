@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// The CNAB root inside an invocation image.
-pub const CNAB_ROOT: &str = "/cnab";
+pub use crate::cnab::contract::CNAB_ROOT;
+use crate::cnab::contract::{BUNDLE_DIR, OUTPUTS_DIR};
 
 /// The runtime's view of the `/cnab` tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,7 @@ impl Layout {
 
     /// `/cnab/app`: the bundle directory and working directory.
     pub fn app_dir(&self) -> PathBuf {
-        self.root.join("app")
+        self.host_path(BUNDLE_DIR)
     }
 
     /// `/cnab/app/porter.yaml`.
@@ -53,7 +53,7 @@ impl Layout {
 
     /// `/cnab/app/outputs`: where outputs go by default.
     pub fn outputs_dir(&self) -> PathBuf {
-        self.app_dir().join("outputs")
+        self.host_path(OUTPUTS_DIR)
     }
 
     /// `/cnab/app/relocation-mapping.json`, written by CNAB runtimes when a

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::{RuntimeError, StepRef};
+use crate::digest::Digest;
 use crate::mixin::{LoadedMixin, MixinHost};
 
 /// One entry of `mixins/index.json`.
@@ -21,8 +22,8 @@ pub struct IndexEntry {
     /// Its version.
     #[serde(default)]
     pub version: String,
-    /// `sha256:<hex>` of the original component.
-    pub digest: String,
+    /// The digest of the original component.
+    pub digest: Digest,
     /// The precompiled file, relative to the index.
     pub file: String,
 }
@@ -82,13 +83,9 @@ impl Mixins {
             mixin: name.to_string(),
             message,
         };
-        let digest = entry
-            .digest
-            .strip_prefix("sha256:")
-            .unwrap_or(&entry.digest);
         let mixin = self
             .host
-            .load_precompiled(&self.dir.join(&entry.file), digest)
+            .load_precompiled(&self.dir.join(&entry.file), entry.digest)
             .await
             .map_err(|e| load_error(e.to_string()))?;
         if mixin.metadata().name != entry.name {

@@ -14,9 +14,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::error::RuntimeError;
-use super::inputs::STATE_NAME;
 use super::layout::Layout;
 use crate::cnab::Bundle;
+use crate::cnab::contract::STATE_NAME;
 use crate::manifest::Manifest;
 
 /// Where an output was written from.

@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::cnab::Bundle;
+use crate::cnab::contract::{STATE_NAME, output_parameter_name};
 use crate::manifest::{Manifest, Step, TemplateSyntax};
 use crate::mixin::{ExecuteGrant, HostConfig, LogLevel, MixinHost, OutputSink};
 
 use super::error::{RuntimeError, StepRef};
-use super::inputs::{Inputs, Invocation, STATE_NAME, read_inputs};
+use super::inputs::{Inputs, Invocation, read_inputs};
 use super::layout::Layout;
 use super::mask::{Masker, MaskingSink};
 use super::mixins::Mixins;
@@ -286,7 +287,7 @@ fn mask_passed_in_outputs(bundle: &Bundle, inputs: &Inputs, masker: &Masker) {
         .keys()
         .filter(|n| bundle.is_sensitive_output(n))
     {
-        if let Some(value) = inputs.parameters.get(&format!("wharf-{name}-output")) {
+        if let Some(value) = inputs.parameters.get(&output_parameter_name(name)) {
             masker.add(&text_of(value));
         }
     }

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::inputs::{Inputs, Invocation};
 use crate::cnab::Bundle;
+use crate::cnab::contract::output_of_parameter;
 use crate::manifest::upper_snake;
 
 /// The values templates read, for one run.
@@ -222,9 +223,7 @@ impl Variables {
 fn passed_in_outputs(bundle: &Bundle, inputs: &Inputs) -> Map<String, Value> {
     let mut outputs = Map::new();
     for (name, value) in &inputs.parameters {
-        if let Some(output) = name
-            .strip_prefix("wharf-")
-            .and_then(|n| n.strip_suffix("-output"))
+        if let Some(output) = output_of_parameter(name)
             && bundle.outputs.contains_key(output)
         {
             outputs.insert(output.to_string(), value.clone());

@@ -8,6 +8,7 @@ use std::convert::Infallible;
 
 use super::document::{SetDocument, SetKind, Source};
 use crate::cnab::Bundle;
+use crate::cnab::contract::INTERNAL_COMMENT;
 
 /// The prefix of Wharf's internal parameters (`wharf-debug`, `wharf-state`,
 /// `wharf-<output>-output`), which no user sets.
@@ -15,7 +16,7 @@ pub const INTERNAL_PREFIX: &str = "wharf-";
 
 /// The `$comment` marking an internal definition: Wharf's own, and
 /// Porter's, so sets can be generated for Porter-built bundles too.
-const INTERNAL_COMMENTS: [&str; 2] = ["wharf-internal", "porter-internal"];
+const INTERNAL_COMMENTS: [&str; 2] = [INTERNAL_COMMENT, "porter-internal"];
 
 /// Whether parameter `name` of `bundle` is internal to the runtime rather
 /// than set by users: its name starts with `wharf-`, or its definition is

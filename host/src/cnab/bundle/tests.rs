@@ -172,6 +172,6 @@ fn canonical_json_and_digest() {
     );
     assert_eq!(
         b.content_digest().unwrap(),
-        crate::cnab::canonical::digest(&bytes)
+        crate::digest::Digest::of(&bytes)
     );
 }

@@ -7,20 +7,16 @@ use anyhow::{Context, Result, bail};
 
 /// The files of a new bundle: (name, contents, executable).
 const FILES: &[(&str, &str, bool)] = &[
-    ("porter.yaml", include_str!("scaffold/porter.yaml"), false),
-    ("helpers.sh", include_str!("scaffold/helpers.sh"), true),
+    ("porter.yaml", include_str!("bundle/porter.yaml"), false),
+    ("helpers.sh", include_str!("bundle/helpers.sh"), true),
     (
         "template.Dockerfile",
-        include_str!("scaffold/template.Dockerfile"),
+        include_str!("bundle/template.Dockerfile"),
         false,
     ),
-    ("README.md", include_str!("scaffold/README.md"), false),
-    (".gitignore", include_str!("scaffold/gitignore"), false),
-    (
-        ".dockerignore",
-        include_str!("scaffold/dockerignore"),
-        false,
-    ),
+    ("README.md", include_str!("bundle/README.md"), false),
+    (".gitignore", include_str!("bundle/gitignore"), false),
+    (".dockerignore", include_str!("bundle/dockerignore"), false),
 ];
 
 /// Writes a new bundle called `name` into `dir` (created if needed),

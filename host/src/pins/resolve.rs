@@ -19,11 +19,11 @@ use oci_client::Reference;
 use super::lock::{
     BUILT_IN, INSTALLED, LOCK_VERSION, Lock, LockedMixin, lock_path, read_lock, write_lock,
 };
+use crate::digest::{Digest, SHA256_PREFIX};
 use crate::home::WharfHome;
 use crate::manifest::{Manifest, MixinDeclaration};
 use crate::mixin::{Catalog, MixinHost, ResolvedMixin};
 use crate::oci::blob_cache::BlobCache;
-use crate::oci::digest::sha256_digest;
 use crate::oci::mixin_artifact::{Constraint, default_namespace, pull_mixin, resolve_mixin};
 use crate::oci::registry::{Registry, RegistryOptions};
 
@@ -113,7 +113,7 @@ impl Pinner<'_> {
     ) -> Result<ResolvedMixin> {
         if !locked.is_remote() {
             let mut local = self.catalog.resolve(self.host, name).await?;
-            let digest = format!("sha256:{}", local.mixin.digest());
+            let digest = local.mixin.digest();
             if digest != locked.digest {
                 bail!(
                     "the {} {name} mixin here is {digest}, but wharf.lock pins {}; install the \
@@ -131,7 +131,8 @@ impl Pinner<'_> {
             reference.repository().to_string(),
             locked.manifest.clone(),
         );
-        let (mixin, digest) = self.pull(registry, &pinned, &locked.reference).await?;
+        let mixin = self.pull(registry, &pinned, &locked.reference).await?;
+        let digest = mixin.mixin.digest();
         if digest != locked.digest {
             bail!(
                 "{} holds the component {digest}, but wharf.lock pins {}; the lock is damaged",
@@ -161,49 +162,50 @@ impl Pinner<'_> {
                 let namespace = default_namespace(self.home);
                 resolve_mixin(registry, &namespace, name, constraint).await?
             }
-            Some(digest) if digest.starts_with("sha256:") => {
+            Some(digest) if digest.starts_with(SHA256_PREFIX) => {
+                let digest = Digest::parse(digest).with_context(|| {
+                    format!(
+                        "the mixins entry {name}@{digest} in porter.yaml pins a malformed digest"
+                    )
+                })?;
                 format!("{}/{name}@{digest}", default_namespace(self.home))
             }
             Some(reference) => reference.to_string(),
         };
         let parsed = Registry::parse_reference(&reference)?;
-        let (mixin, digest) = self.pull(registry, &parsed, &reference).await?;
+        let mixin = self.pull(registry, &parsed, &reference).await?;
         let entry = LockedMixin {
             requested,
             reference: reference.clone(),
             manifest: mixin.manifest_digest.clone(),
-            digest,
+            digest: mixin.mixin.digest(),
             version: mixin.mixin.metadata().version.clone(),
         };
         Ok((mixin, entry))
     }
 
-    /// Pulls and loads a mixin; returns it with its component digest.
+    /// Pulls and loads a mixin.
     async fn pull(
         &self,
         registry: &Registry,
         reference: &Reference,
         source: &str,
-    ) -> Result<(ResolvedMixin, String)> {
+    ) -> Result<ResolvedMixin> {
         let cache = BlobCache::new(self.home);
         let pulled = pull_mixin(registry, &cache, reference)
             .await
             .with_context(|| format!("cannot get the mixin {source}"))?;
-        let digest = sha256_digest(&pulled.wasm);
         let mixin = self
             .host
             .load(source, pulled.wasm.clone())
             .await
             .with_context(|| format!("{source} is not a mixin this Wharf can run"))?;
-        Ok((
-            ResolvedMixin {
-                mixin,
-                bytes: pulled.wasm,
-                source: source.to_string(),
-                manifest_digest: pulled.manifest_digest,
-            },
-            digest,
-        ))
+        Ok(ResolvedMixin {
+            mixin,
+            bytes: pulled.wasm,
+            source: source.to_string(),
+            manifest_digest: pulled.manifest_digest,
+        })
     }
 }
 
@@ -227,7 +229,7 @@ fn local_pin(mut mixin: ResolvedMixin, requested: String) -> Result<(ResolvedMix
         requested,
         reference: reference.to_string(),
         manifest: String::new(),
-        digest: format!("sha256:{}", mixin.mixin.digest()),
+        digest: mixin.mixin.digest(),
         version: mixin.mixin.metadata().version.clone(),
     };
     Ok((mixin, entry))
@@ -237,7 +239,7 @@ fn local_pin(mut mixin: ResolvedMixin, requested: String) -> Result<(ResolvedMix
 /// than a reference.
 fn is_version_constraint(constraint: &str) -> bool {
     !constraint.contains('/')
-        && !constraint.starts_with("sha256:")
+        && !constraint.starts_with(SHA256_PREFIX)
         && Constraint::parse(constraint).is_ok()
 }
 

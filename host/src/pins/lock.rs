@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::digest::Digest;
+
 /// The lock file's name, beside porter.yaml.
 pub const LOCK_FILE: &str = "wharf.lock";
 /// The format version this Wharf writes and reads.
@@ -34,7 +36,7 @@ pub struct Lock {
 }
 
 /// One mixin as pinned.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LockedMixin {
     /// What porter.yaml asked for: `exec`, `exec@^1.2`, `exec@REF`.
@@ -45,9 +47,9 @@ pub struct LockedMixin {
     /// The artifact's manifest digest (registry mixins only).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub manifest: String,
-    /// `sha256:<hex>` of the component: what the stamp records and what a
-    /// build checks the component against.
-    pub digest: String,
+    /// The component's digest: what the stamp records and what a build
+    /// checks the component against.
+    pub digest: Digest,
     /// The mixin's version, from its metadata.
     pub version: String,
 }
@@ -105,7 +107,7 @@ pub fn write_lock(path: &Path, lock: &Lock) -> Result<bool> {
     }
     let mut text = serde_json::to_string_pretty(lock)?;
     text.push('\n');
-    super::stage::write_atomically(path, text.as_bytes())?;
+    crate::build::stage::write_atomically(path, text.as_bytes())?;
     Ok(true)
 }
 
@@ -128,7 +130,7 @@ mod tests {
                 requested: "exec@^1".into(),
                 reference: "127.0.0.1:5000/mixins/exec:1.2.0".into(),
                 manifest: format!("sha256:{}", "a".repeat(64)),
-                digest: format!("sha256:{}", "b".repeat(64)),
+                digest: Digest::of(b"component"),
                 version: "1.2.0".into(),
             },
         );

@@ -120,7 +120,7 @@ fn custom_actions(bundle: &crate::cnab::Bundle) -> Vec<ExplainedAction> {
 /// Explains `manifest`; `missing_mixins` are the declared mixins this
 /// machine does not have.
 pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation {
-    let bundle = super::bundle_for(
+    let bundle = crate::build::bundle_for(
         manifest,
         Default::default(),
         &Default::default(),
@@ -186,7 +186,7 @@ pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation 
 pub fn explain_bundle(bundle: &crate::cnab::Bundle) -> Explanation {
     use crate::cnab::definition_type;
     use crate::sets::is_internal_parameter;
-    let internal_output = |name: &str| name.starts_with("wharf-") || name.starts_with("porter-");
+    let internal_output = crate::cnab::contract::is_internal;
     let type_name = |definition: Option<&crate::cnab::Definition>| {
         if definition.is_some_and(crate::cnab::is_file_definition) {
             "file".to_string()
@@ -196,7 +196,7 @@ pub fn explain_bundle(bundle: &crate::cnab::Bundle) -> Explanation {
     };
     let stamp_mixins = bundle
         .custom
-        .get(super::bundle_json::STAMP_EXTENSION)
+        .get(crate::cnab::contract::STAMP_EXTENSION)
         .and_then(|s| s.get("mixins"))
         .and_then(Value::as_object)
         .map(|m| m.keys().cloned().collect())

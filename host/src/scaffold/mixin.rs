@@ -49,10 +49,10 @@ pub const WIT_DIR: &str = "vendor/wit";
 
 /// The crate's own files, with `__PLACEHOLDERS__` (see [`Names`]).
 const TEMPLATES: &[(&str, &str)] = &[
-    ("Cargo.toml", include_str!("mixin_scaffold/Cargo.toml.tmpl")),
-    ("src/lib.rs", include_str!("mixin_scaffold/lib.rs.tmpl")),
-    ("README.md", include_str!("mixin_scaffold/README.md.tmpl")),
-    (".gitignore", include_str!("mixin_scaffold/gitignore.tmpl")),
+    ("Cargo.toml", include_str!("mixin/Cargo.toml.tmpl")),
+    ("src/lib.rs", include_str!("mixin/lib.rs.tmpl")),
+    ("README.md", include_str!("mixin/README.md.tmpl")),
+    (".gitignore", include_str!("mixin/gitignore.tmpl")),
 ];
 
 /// Names that cannot be a crate: Rust's keywords and the crates every
