@@ -24,6 +24,8 @@ pub mod execute;
 pub mod invocation;
 pub mod parameters;
 pub mod prepare;
+#[cfg(test)]
+mod tests;
 
 pub use cancel::Cancel;
 pub use credentials::CredentialValue;
