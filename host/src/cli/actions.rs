@@ -10,10 +10,10 @@ use anyhow::{Context, Result, bail};
 use wharf::cnab::{Bundle, is_file_definition};
 use wharf::home::WharfHome;
 use wharf::manifest::MANIFEST_FILE;
-use wharf::mixin::TerminalSink;
+use wharf::mixin::{OutputSink, TerminalSink};
 use wharf::operation::{
-    DeleteAfter, ExecuteOptions, OperationRequest, PrepareContext, PreparedRun, execute,
-    invocation_for, prepare,
+    Cancel, DeleteAfter, ExecuteOptions, OperationRequest, PrepareContext, PreparedRun, dry_run,
+    execute, prepare,
 };
 use wharf::secrets::NamedSecrets;
 use wharf::sets::{ResolveContext, SetStore};
@@ -29,6 +29,16 @@ pub enum DriverName {
     Docker,
     /// Print what would run, and run nothing.
     Debug,
+}
+
+impl DriverName {
+    /// The name [`wharf::drivers::lookup`] knows it by.
+    fn as_str(self) -> &'static str {
+        match self {
+            DriverName::Docker => wharf::drivers::DOCKER,
+            DriverName::Debug => wharf::drivers::DEBUG,
+        }
+    }
 }
 
 /// The flags every action takes.
@@ -151,9 +161,11 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
         bundle_info: loaded.info,
     };
     let prepared = prepare_blocking(&home, store.clone(), request).await?;
-    if args.driver == DriverName::Debug {
-        let (invocation, _) = invocation_for(&prepared, "(debug driver: not recorded)")?;
-        println!("{}", wharf::drivers::debug::describe(&invocation));
+    let driver = wharf::drivers::lookup(args.driver.as_str()).await?;
+    let terminal = TerminalSink::default();
+    if driver.is_dry_run() {
+        let mut show = |stream, bytes: &[u8]| terminal.output(driver.name(), stream, bytes);
+        dry_run(driver.as_ref(), &prepared, &mut show).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let key = prepared.request.key.clone();
@@ -161,17 +173,17 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
         "{action} of installation {key} with bundle {} {}",
         prepared.request.bundle.name, prepared.request.bundle.version
     );
-    let docker = wharf::build::image::connect().await?;
     let options = ExecuteOptions {
         no_logs: args.no_logs,
         delete_after,
     };
     let outcome = execute(
         store,
-        &docker,
+        driver.as_ref(),
         prepared,
-        Arc::new(TerminalSink::default()),
+        Arc::new(terminal),
         options,
+        Cancel::on_interrupt(),
     )
     .await?;
     if !outcome.succeeded() {

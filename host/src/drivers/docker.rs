@@ -14,9 +14,52 @@ use bollard::query_parameters::{
 };
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{Completed, Invocation};
+use super::{BoxFuture, Completed, DOCKER, Driver, Invocation, OutputCallback};
 use crate::cnab::contract::OUTPUTS_DIR;
 use crate::mixin::Stream;
+
+/// Runs invocation images in containers of a Docker Engine.
+#[derive(Debug, Clone)]
+pub struct DockerDriver {
+    docker: Docker,
+}
+
+impl DockerDriver {
+    /// A driver on an Engine already connected to.
+    pub fn new(docker: Docker) -> Self {
+        Self { docker }
+    }
+
+    /// Connects to the Engine `DOCKER_HOST` names (the local socket by
+    /// default), failing now if it cannot be reached.
+    pub async fn connect() -> Result<Self> {
+        Ok(Self::new(crate::build::image::connect().await?))
+    }
+}
+
+impl Driver for DockerDriver {
+    fn name(&self) -> &str {
+        DOCKER
+    }
+
+    /// What the CNAB Docker driver runs: Docker and OCI images (an empty
+    /// type is the spec's default, `oci`).
+    fn handles(&self, image_type: &str) -> bool {
+        matches!(image_type, "docker" | "oci" | "")
+    }
+
+    fn run<'a>(
+        &'a self,
+        invocation: &'a Invocation,
+        on_output: OutputCallback<'a>,
+    ) -> BoxFuture<'a, Result<Completed>> {
+        Box::pin(run(&self.docker, invocation, on_output))
+    }
+
+    fn remove_container<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(remove(&self.docker, name))
+    }
+}
 
 /// The Docker socket a bundle with host access gets.
 const DOCKER_SOCKET: &str = "/var/run/docker.sock";
@@ -268,4 +311,24 @@ fn files_archive(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
         builder.append_data(&mut header, path.trim_start_matches('/'), bytes.as_slice())?;
     }
     Ok(builder.into_inner()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_and_oci_images_are_handled_and_nothing_else() {
+        // Building a client does not contact the Engine.
+        let docker =
+            Docker::connect_with_http("tcp://127.0.0.1:9", 5, bollard::API_DEFAULT_VERSION)
+                .expect("a client for an address");
+        let driver = DockerDriver::new(docker);
+        for handled in ["docker", "oci", ""] {
+            assert!(driver.handles(handled), "{handled:?} is not handled");
+        }
+        for unhandled in ["qemu", "wasm", "Docker"] {
+            assert!(!driver.handles(unhandled), "{unhandled:?} is handled");
+        }
+    }
 }

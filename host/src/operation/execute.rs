@@ -5,16 +5,19 @@
 //! final result after it ends (on failure too, so outputs written before a
 //! failing step are kept). A process killed in between leaves a run that
 //! reads back as `unknown`.
+//!
+//! What runs the image is a [`Driver`]; a dry-run driver (`-d debug`)
+//! goes through [`dry_run`] instead, which records nothing.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use anyhow::{Context, Result};
-use bollard::Docker;
+use anyhow::{Context, Result, ensure};
 
-use super::invocation::{RunIdentity, build_invocation};
+use super::cancel::Cancel;
+use super::invocation::{RunIdentity, build_invocation, runnable_image};
 use super::prepare::PreparedRun;
 use crate::cnab::contract::STATE_NAME;
-use crate::drivers::{Completed, Invocation, docker};
+use crate::drivers::{Completed, Driver, Invocation, OutputCallback};
 use crate::mixin::{LogLevel, OutputSink, Stream};
 use crate::runtime::{Masker, MaskingSink};
 use crate::store::{FinishRun, InstallationSpec, InstallationStore, NewOutput, NewRun, Status};
@@ -63,12 +66,17 @@ impl Outcome {
     }
 }
 
-/// The invocation a prepared run would start, and the secrets to mask;
-/// what the `debug` driver shows.
-pub fn invocation_for(prepared: &PreparedRun, revision: &str) -> Result<(Invocation, Vec<String>)> {
+/// The invocation a prepared run would start through `driver`, and the
+/// secrets to mask.
+pub fn invocation_for(
+    prepared: &PreparedRun,
+    revision: &str,
+    driver: &dyn Driver,
+) -> Result<(Invocation, Vec<String>)> {
     let request = &prepared.request;
     build_invocation(
         &request.bundle,
+        runnable_image(&request.bundle, driver)?,
         &RunIdentity {
             action: &request.action,
             installation: &request.key.name,
@@ -81,16 +89,44 @@ pub fn invocation_for(prepared: &PreparedRun, revision: &str) -> Result<(Invocat
     )
 }
 
-/// Records the run, runs it through Docker with its output masked and
-/// streamed to `sink`, and records how it ended.
+/// Shows what the run would do through a dry-run driver: the driver's
+/// description goes to `on_output`, nothing runs and nothing is recorded.
+pub async fn dry_run(
+    driver: &dyn Driver,
+    prepared: &PreparedRun,
+    on_output: OutputCallback<'_>,
+) -> Result<()> {
+    ensure!(
+        driver.is_dry_run(),
+        "the {} driver runs bundles, so its runs must be recorded; use `execute`",
+        driver.name()
+    );
+    let revision = format!("({} driver: not recorded)", driver.name());
+    let (invocation, _) = invocation_for(prepared, &revision, driver)?;
+    driver.run(&invocation, on_output).await?;
+    Ok(())
+}
+
+/// Records the run, runs it through `driver` with its output masked and
+/// streamed to `sink`, and records how it ended. When `cancel` fires
+/// first, the run is recorded as canceled and its container removed.
 pub async fn execute(
     store: Arc<dyn InstallationStore>,
-    docker: &Docker,
+    driver: &dyn Driver,
     prepared: PreparedRun,
     sink: Arc<dyn OutputSink>,
     options: ExecuteOptions,
+    cancel: Cancel,
 ) -> Result<Outcome> {
+    ensure!(
+        !driver.is_dry_run(),
+        "the {} driver runs nothing, so there is no run to record; show what it would run \
+         with `dry_run`",
+        driver.name()
+    );
     let request = &prepared.request;
+    // Refused before anything is recorded.
+    runnable_image(&request.bundle, driver)?;
     let key = request.key.clone();
     let spec = InstallationSpec {
         key: key.clone(),
@@ -119,7 +155,7 @@ pub async fn execute(
     .context("cannot record the start of the run")?;
     let run_id = active.id().to_string();
 
-    let (mut invocation, secrets) = invocation_for(&prepared, &run_id)?;
+    let (mut invocation, secrets) = invocation_for(&prepared, &run_id, driver)?;
     let container = format!("wharf-{}", run_id.to_ascii_lowercase());
     invocation.container_name = Some(container.clone());
     let masker = Masker::default();
@@ -129,23 +165,21 @@ pub async fn execute(
     let capture = Arc::new(LogCapture::new(sink));
     let masking = MaskingSink::new(capture.clone(), masker.clone());
     let mut on_output = |stream, bytes: &[u8]| masking.output("bundle", stream, bytes);
+    let (canceled, cancel_reason) = cancel.into_parts();
     let ran = tokio::select! {
-        ran = docker::run(docker, &invocation, &mut on_output) => Some(ran),
-        _ = interrupted() => None,
+        ran = driver.run(&invocation, &mut on_output) => Some(ran),
+        () = canceled => None,
     };
     masking.flush();
-    // An interrupted run's own cleanup was cut off with it.
+    // A canceled run's own cleanup was cut off with it.
     let removed = match ran {
-        None => Some(docker::remove(docker, &container).await),
+        None => Some(driver.remove_container(&container).await),
         Some(_) => None,
     };
 
     let bundle = &request.bundle;
     let (mut finish, exit_code) = match &ran {
-        None => (
-            FinishRun::new(Status::Canceled, "canceled by the operator (interrupt)"),
-            None,
-        ),
+        None => (FinishRun::new(Status::Canceled, cancel_reason), None),
         Some(Ok(Completed { exit_code: 0, .. })) => (FinishRun::succeeded(), Some(0)),
         Some(Ok(Completed { exit_code, .. })) => (
             FinishRun::failed(format!(
@@ -209,31 +243,6 @@ pub async fn execute(
         outputs: recorded,
         deleted: delete,
     })
-}
-
-/// Resolves on Ctrl-C or SIGTERM, so the run is recorded as canceled and
-/// its container removed instead of being left behind.
-async fn interrupted() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
 }
 
 /// Runs a store call off the async workers: stores are synchronous.

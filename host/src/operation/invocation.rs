@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 
 use super::credentials::CredentialValue;
 use super::parameters::{ParameterValue, file_bytes, text_of};
-use crate::cnab::Bundle;
 use crate::cnab::contract::DOCKER_EXTENSION;
-use crate::drivers::Invocation;
+use crate::cnab::{Bundle, InvocationImage};
+use crate::drivers::{Driver, Invocation};
 
 /// Who the run is for.
 #[derive(Debug, Clone)]
@@ -22,18 +22,41 @@ pub struct RunIdentity<'a> {
     pub revision: &'a str,
 }
 
-/// The invocation, and the secret texts (sensitive parameters and every
-/// credential) that must be masked in what the run prints.
+/// The first of the bundle's invocation images `driver` can run, as
+/// cnab-go picks one.
+pub fn runnable_image<'b>(bundle: &'b Bundle, driver: &dyn Driver) -> Result<&'b InvocationImage> {
+    if bundle.invocation_images.is_empty() {
+        bail!("the bundle has no invocation image; rebuild it with `wharf build`");
+    }
+    bundle
+        .invocation_images
+        .iter()
+        .find(|image| driver.handles(&image.image_type))
+        .ok_or_else(|| {
+            let types: Vec<String> = bundle
+                .invocation_images
+                .iter()
+                .map(|image| format!("`{}`", image.image_type))
+                .collect();
+            anyhow!(
+                "the {} driver cannot run the bundle's invocation image (of type {}); \
+                 choose another driver",
+                driver.name(),
+                types.join(", ")
+            )
+        })
+}
+
+/// The invocation of `image`, and the secret texts (sensitive parameters
+/// and every credential) that must be masked in what the run prints.
 pub fn build_invocation(
     bundle: &Bundle,
+    image: &InvocationImage,
     who: &RunIdentity<'_>,
     parameters: &BTreeMap<String, ParameterValue>,
     credentials: &BTreeMap<String, CredentialValue>,
     docker_host_access: bool,
 ) -> Result<(Invocation, Vec<String>)> {
-    let Some(image) = bundle.invocation_images.first() else {
-        bail!("the bundle has no invocation image; rebuild it with `wharf build`");
-    };
     let mut invocation = Invocation {
         image: image.image.clone(),
         docker_host_access,
