@@ -8,6 +8,7 @@
 pub mod build;
 pub mod cnab;
 pub mod drivers;
+pub mod fs_atomic;
 pub mod home;
 pub mod manifest;
 pub mod mixin;
@@ -20,6 +21,7 @@ pub mod secrets;
 pub mod sets;
 #[cfg(feature = "cli")]
 pub mod store;
+pub mod time;
 
 /// Wharf's version, from Cargo.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

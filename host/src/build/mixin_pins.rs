@@ -158,11 +158,11 @@ impl Pinner<'_> {
                 {
                     return local_pin(mixin, requested);
                 }
-                let namespace = default_namespace(self.home);
+                let namespace = default_namespace(self.home)?;
                 resolve_mixin(registry, &namespace, name, constraint).await?
             }
             Some(digest) if digest.starts_with("sha256:") => {
-                format!("{}/{name}@{digest}", default_namespace(self.home))
+                format!("{}/{name}@{digest}", default_namespace(self.home)?)
             }
             Some(reference) => reference.to_string(),
         };

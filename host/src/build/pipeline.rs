@@ -12,9 +12,10 @@ use super::context::{context_files, tar_context};
 use super::dockerfile::{DEFAULT_BASE_IMAGE, MixinLines, default_template, render};
 use super::image::{ImageBuild, build_image, connect};
 use super::runtime_binary;
-use super::stage::{StagedMixin, Staging, stage, write_atomically};
+use super::stage::{StagedMixin, Staging, stage};
 use super::stamp::{BuildStamp, InputDigest, read_stamp, write_stamp};
 use crate::cnab::InvocationImage;
+use crate::fs_atomic::write_atomically;
 use crate::manifest::{self, Manifest, upper_snake};
 use crate::mixin::{ActionSteps, BuildInput, Catalog, MixinHost};
 

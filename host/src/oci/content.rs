@@ -9,7 +9,7 @@ use oci_client::Reference;
 use super::digest::{is_sha256_digest, sha256_digest};
 use super::registry::Registry;
 use super::transfer::{ContentSink, ContentSource, MANIFEST_TYPES};
-use crate::build::stage::write_atomically;
+use crate::fs_atomic::write_atomically;
 
 /// One repository of a registry, e.g. `127.0.0.1:5000/bundles/hello`.
 #[derive(Clone)]
@@ -151,7 +151,8 @@ impl LayoutDir {
         write_atomically(
             &self.root.join("oci-layout"),
             br#"{"imageLayoutVersion":"1.0.0"}"#,
-        )
+        )?;
+        Ok(())
     }
 
     /// The bundle's entry in `index.json`.
@@ -188,10 +189,10 @@ impl ContentSink for LayoutDir {
     }
 
     async fn put_blob(&self, digest: &str, bytes: &[u8]) -> Result<()> {
-        write_atomically(&self.blob_path(digest)?, bytes)
+        Ok(write_atomically(&self.blob_path(digest)?, bytes)?)
     }
 
     async fn put_manifest(&self, digest: &str, bytes: &[u8], _media_type: &str) -> Result<()> {
-        write_atomically(&self.blob_path(digest)?, bytes)
+        Ok(write_atomically(&self.blob_path(digest)?, bytes)?)
     }
 }
