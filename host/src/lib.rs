@@ -16,6 +16,7 @@ pub mod cnab;
 pub mod digest;
 pub mod drivers;
 pub mod explain;
+pub mod fs_atomic;
 pub mod home;
 pub mod manifest;
 pub mod mixin;
@@ -32,6 +33,7 @@ pub mod secrets;
 pub mod sets;
 #[cfg(feature = "cli")]
 pub mod store;
+pub mod time;
 
 /// Wharf's version, from Cargo.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -260,7 +260,7 @@ fn the_schema_is_versioned() {
         "reopening migrates nothing"
     );
 
-    let db = wharf::store::database_path(&home.home);
+    let db = home.home.database_file();
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute(
         "INSERT INTO schema_version (version, description, applied) VALUES (?1, 'future', 0)",

@@ -12,9 +12,10 @@ use anyhow::{Context, Result};
 use super::image::{ImageBuild, build_image, connect};
 use super::inputs::BuildInputs;
 use super::plan::BuildPlan;
-use super::stage::{StagedMixin, Staging, stage, write_atomically};
+use super::stage::{StagedMixin, Staging, stage};
 use super::stamp::{BuildStamp, write_stamp};
 use super::{BuildResult, context};
+use crate::fs_atomic::write_atomically;
 use crate::mixin::MixinHost;
 
 /// The Dockerfile's path in the build context.

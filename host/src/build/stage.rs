@@ -14,13 +14,13 @@
 //! └── stamp.json               the inputs of the last build (not in the image's use)
 //! ```
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
+use crate::fs_atomic::{WriteOptions, write_atomically, write_atomically_with};
 
 /// One entry of `app/mixins/index.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,8 +68,7 @@ pub fn stage(bundle_dir: &Path, staging: &Staging<'_>) -> Result<()> {
             .with_context(|| format!("cannot create {}", path.display()))?;
     }
     let run = cnab.join("app/run");
-    write_atomically(&run, staging.runtime)?;
-    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755))?;
+    write_atomically_with(&run, staging.runtime, WriteOptions::new().mode(0o755))?;
     write_atomically(&cnab.join("app/porter.yaml"), staging.manifest.as_bytes())?;
     let index: Vec<&StagedMixin> = staging.mixins.iter().map(|(m, _)| m).collect();
     for (mixin, bytes) in &staging.mixins {
@@ -81,23 +80,5 @@ pub fn stage(bundle_dir: &Path, staging: &Staging<'_>) -> Result<()> {
     )?;
     write_atomically(&cnab.join("Dockerfile"), staging.dockerfile.as_bytes())?;
     write_atomically(&cnab.join("bundle.json"), staging.bundle_json)?;
-    Ok(())
-}
-
-/// Writes a file through a temporary file and a rename, so a reader (or a
-/// crash) never sees half of it.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .context("a file to write has a parent directory")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

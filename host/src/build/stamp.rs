@@ -81,5 +81,6 @@ pub fn read_stamp(bundle_dir: &Path) -> Option<BuildStamp> {
 /// Records a finished build.
 pub fn write_stamp(bundle_dir: &Path, stamp: &BuildStamp) -> Result<()> {
     let path = stamp_path(bundle_dir);
-    super::stage::write_atomically(&path, &serde_json::to_vec_pretty(stamp)?)
+    crate::fs_atomic::write_atomically(&path, &serde_json::to_vec_pretty(stamp)?)?;
+    Ok(())
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use wharf::store::{
     Installation, InstallationDetails, OutputRecord, RecordedValue, RunResult, RunSummary,
 };
+use wharf::time::Timestamp;
 
 use crate::cli::output::print_table;
 
@@ -41,7 +42,7 @@ pub(super) fn print_installations(installations: &[Installation]) -> Result<()> 
                 i.bundle.version.clone(),
                 optional(i.status.action.as_deref()),
                 optional(i.status.result_status.map(|s| s.as_str())),
-                i.modified.to_string(),
+                i.modified.to_rfc3339_millis(),
             ]
         })
         .collect();
@@ -64,8 +65,8 @@ pub(super) fn print_details(details: &InstallationDetails) -> Result<()> {
     let mut page = Page::default();
     page.field("Name", &i.name);
     page.field("Namespace", namespace_label(&i.namespace));
-    page.field("Created", i.created);
-    page.field("Modified", i.modified);
+    page.field("Created", i.created.to_rfc3339_millis());
+    page.field("Modified", i.modified.to_rfc3339_millis());
     page.field("Revision", i.revision);
     page.heading("Bundle");
     page.field("  Reference", &i.bundle.reference);
@@ -81,8 +82,14 @@ pub(super) fn print_details(details: &InstallationDetails) -> Result<()> {
         "  Result",
         optional(i.status.result_status.map(|s| s.as_str())),
     );
-    page.field("  Installed", optional(i.status.installed));
-    page.field("  Uninstalled", optional(i.status.uninstalled));
+    page.field(
+        "  Installed",
+        optional(i.status.installed.map(Timestamp::to_rfc3339_millis)),
+    );
+    page.field(
+        "  Uninstalled",
+        optional(i.status.uninstalled.map(Timestamp::to_rfc3339_millis)),
+    );
     page.blank();
     page.sets(&i.parameter_sets, &i.credential_sets);
     let labels: Vec<String> = i.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -103,7 +110,7 @@ pub(super) fn print_runs(runs: &[RunSummary]) -> Result<()> {
                 r.run.id.clone(),
                 r.run.action.clone(),
                 r.run.revision.to_string(),
-                r.run.created.to_string(),
+                r.run.created.to_rfc3339_millis(),
                 r.status.to_string(),
             ]
         })
@@ -128,7 +135,7 @@ pub(super) fn print_run(details: &RunDetails) -> Result<()> {
             run.bundle.reference, run.bundle.name, run.bundle.version
         ),
     );
-    page.field("Started", run.created);
+    page.field("Started", run.created.to_rfc3339_millis());
     page.field("Status", details.summary.status);
     page.sets(&run.parameter_sets, &run.credential_sets);
     page.print()?;
@@ -145,7 +152,7 @@ pub(super) fn print_run(details: &RunDetails) -> Result<()> {
         .map(|r| {
             vec![
                 r.status.to_string(),
-                r.created.to_string(),
+                r.created.to_rfc3339_millis(),
                 r.message.clone(),
             ]
         })

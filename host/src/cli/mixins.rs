@@ -231,5 +231,5 @@ async fn registry_reference(registry: &Registry, home: &WharfHome, source: &str)
         return Ok(source.to_string());
     }
     let (name, constraint) = source.split_once('@').unwrap_or((source, "*"));
-    Ok(resolve_mixin(registry, &default_namespace(home), name, constraint).await?)
+    Ok(resolve_mixin(registry, &default_namespace(home)?, name, constraint).await?)
 }

@@ -4,17 +4,17 @@
 //! Both groups are this one module, told apart by [`SetKind`], because the
 //! two kinds of set differ only in their names (see `wharf::sets`).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
+use wharf::fs_atomic::{AtomicWriteError, WriteOptions, write_atomically_with};
 use wharf::home::WharfHome;
 use wharf::sets::{
-    NamespaceFilter, SetDocument, SetKind, SetStore, Source, SourceKind, Timestamp, load_set,
-    qualified_name,
+    NamespaceFilter, SetDocument, SetKind, SetStore, Source, SourceKind, load_set, qualified_name,
 };
+use wharf::time::Timestamp;
 
 use super::output::{OutputFormat, print_structured, print_table};
 
@@ -145,19 +145,16 @@ fn create(kind: SetKind, file: Option<&Path>, format: Option<FileFormat>) -> Res
         Some(format) => format,
         None => format_of(file)?,
     };
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(file)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => anyhow!(
+    let template = template_text(kind, format);
+    write_atomically_with(file, template.as_bytes(), WriteOptions::new().no_clobber()).map_err(
+        |e| match e {
+            AtomicWriteError::AlreadyExists { .. } => anyhow!(
                 "{} already exists; choose another file name, or delete it first",
                 file.display()
             ),
-            _ => anyhow!(e).context(format!("cannot create {}", file.display())),
-        })?;
-    out.write_all(template_text(kind, format).as_bytes())
-        .with_context(|| format!("cannot write {}", file.display()))?;
+            e => anyhow!(e),
+        },
+    )?;
     println!(
         "Created {}: edit it, then store it with `wharf {} apply {}`",
         file.display(),

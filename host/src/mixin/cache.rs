@@ -9,16 +9,16 @@
 //! Loading compiled code is `unsafe` in wasmtime because it trusts the
 //! bytes. Each entry therefore starts with the sha256 of the compiled bytes
 //! that follow, and an entry whose hash does not match (a torn or tampered
-//! file) is recompiled instead of loaded. Writes go to a temporary file that
-//! is renamed into place, so readers never see half an entry.
+//! file) is recompiled instead of loaded. Writes are atomic
+//! ([`crate::fs_atomic`]), so readers never see half an entry.
 
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::digest::{Digest, DigestHasher};
 
 use super::framing::{CacheOutcome, frame, unframe};
+use crate::fs_atomic::{AtomicWriteError, write_atomically};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -58,7 +58,7 @@ impl CompiledCache {
         let compiled = engine.precompile_component(bytes)?;
         // A failure to cache is not a failure to load: the next run compiles
         // again, which is slower but correct.
-        let _ = write_entry(&self.dir, &path, &compiled);
+        let _ = write_entry(&path, &compiled);
         // SAFETY: the bytes were produced just now by this engine.
         let component = unsafe { Component::deserialize(engine, &compiled)? };
         let outcome = if had_entry {
@@ -107,12 +107,7 @@ pub(crate) fn read_entry(engine: &Engine, path: &Path) -> Option<Component> {
     unsafe { Component::deserialize(engine, compiled) }.ok()
 }
 
-/// Writes a framed entry atomically (temporary file, fsync, rename).
-pub(crate) fn write_entry(dir: &Path, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&frame(compiled))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+/// Writes a framed entry atomically; creates the cache directory.
+pub(crate) fn write_entry(path: &Path, compiled: &[u8]) -> Result<(), AtomicWriteError> {
+    write_atomically(path, &frame(compiled))
 }

@@ -5,7 +5,7 @@
 //! and run exec bundles with no network. An installed mixin with the same
 //! name takes precedence, so exec can be upgraded without a new Wharf.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -111,7 +111,7 @@ impl Catalog {
     /// Loads the mixin called `name` and keeps its component bytes, which
     /// `wharf build` precompiles into the image.
     pub async fn resolve(&self, host: &MixinHost, name: &str) -> Result<ResolvedMixin> {
-        let dir = self.home.mixins_dir().join(name);
+        let dir = self.home.mixin_dir(name);
         let component = dir.join(COMPONENT_FILE);
         if is_safe_name(name) && component.exists() {
             let bytes = std::fs::read(&component)
@@ -184,7 +184,7 @@ impl Catalog {
     /// Removes an installed mixin. The built-in exec cannot be removed;
     /// removing an installed exec brings the built-in back.
     pub fn uninstall(&self, name: &str) -> Result<()> {
-        let dir = self.home.mixins_dir().join(name);
+        let dir = self.home.mixin_dir(name);
         if !is_safe_name(name) || !dir.exists() {
             bail!("the {name} mixin is not installed (`wharf mixins list` shows what is)");
         }
@@ -240,7 +240,7 @@ impl Catalog {
             staging.path().join(RECORD_FILE),
             serde_json::to_vec_pretty(record)?,
         )?;
-        let target: PathBuf = mixins.join(&record.name);
+        let target = self.home.mixin_dir(&record.name);
         let old = mixins.join(format!(".replaced-{}", record.name));
         if target.exists() {
             let _ = std::fs::remove_dir_all(&old);

@@ -17,6 +17,7 @@ use super::cnab_layout::{parse_bundle_index, relocation_mapping};
 use super::content::{LayoutDir, RepositoryContent};
 use super::registry::Registry;
 use super::transfer::transfer;
+use crate::fs_atomic::AtomicFile;
 
 /// Where the layout sits inside the archive.
 const LAYOUT_DIR: &str = "artifacts/layout";
@@ -44,19 +45,16 @@ pub async fn archive(
         relocation_mapping(&pulled.relocation),
     )?;
 
-    let dir = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let out = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let out = AtomicFile::create(file)?;
     let mut tar = tar::Builder::new(GzEncoder::new(out, Compression::default()));
     tar.follow_symlinks(false);
     tar.append_dir_all(".", staging.path())
-        .context("cannot write the archive")?;
-    let out = tar.into_inner()?.finish()?;
-    out.persist(file)
-        .with_context(|| format!("cannot write {}", file.display()))?;
+        .with_context(|| format!("cannot write the archive {}", file.display()))?;
+    let out = tar
+        .into_inner()
+        .and_then(GzEncoder::finish)
+        .with_context(|| format!("cannot write the archive {}", file.display()))?;
+    out.commit()?;
     Ok(descriptor.digest)
 }
 

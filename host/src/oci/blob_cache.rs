@@ -4,13 +4,13 @@
 //! its name: bytes are verified before they are written (nothing a registry
 //! sent that fails its digest is ever cached) and again when they are read
 //! (a damaged entry is removed and reported as a miss, so the caller simply
-//! fetches it again). Writes go through a temporary file and a rename, so a
-//! crash never leaves half a blob under a valid name.
+//! fetches it again). Writes are atomic ([`crate::fs_atomic`]), so a crash
+//! never leaves half a blob under a valid name.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::digest::Digest;
+use crate::fs_atomic::{AtomicWriteError, write_atomically};
 use crate::home::WharfHome;
 
 /// Why the cache could not store or read a blob.
@@ -48,7 +48,7 @@ pub struct BlobCache {
 impl BlobCache {
     /// The cache of `home`.
     pub fn new(home: &WharfHome) -> Self {
-        Self::at(home.root().join("cache").join("blobs").join("sha256"))
+        Self::at(home.blob_cache_dir())
     }
 
     /// A cache kept in `dir` (the `sha256` directory itself).
@@ -93,26 +93,14 @@ impl BlobCache {
                 actual: actual.to_string(),
             });
         }
-        let io = |action, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| BlobCacheError::Io {
-                action,
-                path,
-                source,
-            }
-        };
-        std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
-        let mut file = tempfile::Builder::new()
-            .prefix(".blob-")
-            .tempfile_in(&self.dir)
-            .map_err(io("write in", &self.dir))?;
-        file.write_all(bytes).map_err(io("write", file.path()))?;
-        file.as_file()
-            .sync_all()
-            .map_err(io("write", file.path()))?;
-        file.persist(&path)
-            .map_err(|e| io("write", &path)(e.error))?;
-        Ok(())
+        write_atomically(&path, bytes).map_err(|e| BlobCacheError::Io {
+            action: match e {
+                AtomicWriteError::CreateDir { .. } => "create",
+                _ => "write",
+            },
+            path: e.path().to_path_buf(),
+            source: e.into_io_error(),
+        })
     }
 
     fn path(&self, digest: &str) -> Result<(Digest, PathBuf), BlobCacheError> {

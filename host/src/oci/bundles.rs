@@ -26,6 +26,7 @@ use super::registry::{PulledManifest, Registry};
 use super::transfer::{MANIFEST_TYPES, transfer};
 use crate::cnab::Bundle;
 use crate::digest::Digest;
+use crate::fs_atomic::write_atomically;
 use crate::home::WharfHome;
 
 /// A bundle in a registry.
@@ -245,7 +246,7 @@ fn pushed(bytes: Vec<u8>, digest: Digest, media_type: &str) -> PulledManifest {
 
 /// Where pulled bundles are kept, by index digest.
 fn cache_dir(home: &WharfHome, digest: &Digest) -> PathBuf {
-    home.root().join("cache/bundles").join(digest.hex())
+    home.bundle_cache_dir().join(digest.hex())
 }
 
 /// Pulls the bundle at `reference` (a tag or a digest). A bundle pulled
@@ -346,20 +347,15 @@ fn read_cache(dir: &std::path::Path) -> Option<(String, BTreeMap<String, String>
 }
 
 /// Keeps the bundle.json as pulled and its relocation mapping, the pair
-/// an archive holds too. The directory appears whole or not at all.
+/// an archive holds too. Each file is written atomically; a crash between
+/// the two leaves an entry that [`read_cache`] skips (it needs both), so the
+/// next pull writes it again.
 fn store_in_cache(dir: &std::path::Path, remote: &RemoteBundle) -> Result<()> {
-    let staging = dir.with_extension("partial");
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging)
-        .with_context(|| format!("cannot create {}", staging.display()))?;
-    std::fs::write(staging.join("bundle.json"), &remote.json)?;
-    std::fs::write(
-        staging.join("relocation-mapping.json"),
-        super::cnab_layout::relocation_mapping(&remote.relocation),
+    write_atomically(&dir.join("bundle.json"), remote.json.as_bytes())?;
+    write_atomically(
+        &dir.join("relocation-mapping.json"),
+        &super::cnab_layout::relocation_mapping(&remote.relocation),
     )?;
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::rename(&staging, dir)
-        .with_context(|| format!("cannot store the bundle in {}", dir.display()))?;
     Ok(())
 }
 

@@ -8,8 +8,8 @@ use oci_client::Reference;
 
 use super::registry::Registry;
 use super::transfer::{ContentSink, ContentSource, MANIFEST_TYPES};
-use crate::build::stage::write_atomically;
 use crate::digest::Digest;
+use crate::fs_atomic::write_atomically;
 
 /// One repository of a registry, e.g. `127.0.0.1:5000/bundles/hello`.
 #[derive(Clone)]
@@ -146,7 +146,8 @@ impl LayoutDir {
         write_atomically(
             &self.root.join("oci-layout"),
             br#"{"imageLayoutVersion":"1.0.0"}"#,
-        )
+        )?;
+        Ok(())
     }
 
     /// The bundle's entry in `index.json`.
@@ -183,10 +184,10 @@ impl ContentSink for LayoutDir {
     }
 
     async fn put_blob(&self, digest: &str, bytes: &[u8]) -> Result<()> {
-        write_atomically(&self.blob_path(digest)?.1, bytes)
+        Ok(write_atomically(&self.blob_path(digest)?.1, bytes)?)
     }
 
     async fn put_manifest(&self, digest: &str, bytes: &[u8], _media_type: &str) -> Result<()> {
-        write_atomically(&self.blob_path(digest)?.1, bytes)
+        Ok(write_atomically(&self.blob_path(digest)?.1, bytes)?)
     }
 }

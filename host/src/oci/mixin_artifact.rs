@@ -10,8 +10,6 @@
 //! digest) in the [`BlobCache`], so installing a reference pinned by digest
 //! a second time needs no registry at all.
 
-use std::path::Path;
-
 use oci_client::Reference;
 use serde_json::{Value, json};
 
@@ -19,7 +17,7 @@ use super::blob_cache::{BlobCache, BlobCacheError};
 use super::media_types;
 use super::registry::{Registry, RegistryError};
 use crate::digest::Digest;
-use crate::home::WharfHome;
+use crate::home::{ConfigError, WharfHome};
 use crate::mixin::component_header::is_component;
 
 /// Where official mixins live unless configured otherwise.
@@ -158,14 +156,13 @@ fn config_json(layer_digest: &str) -> Vec<u8> {
 /// Now, or `$SOURCE_DATE_EPOCH` when set, so that publishing the same
 /// component twice can give the same manifest digest.
 fn created() -> String {
-    use crate::store::Timestamp;
+    use crate::time::Timestamp;
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok())
-        .map_or_else(Timestamp::now, |secs| {
-            Timestamp::from_unix_millis(secs.saturating_mul(1000))
-        })
-        .to_rfc3339()
+        .and_then(|secs| Timestamp::from_unix(i64::try_from(secs).ok()?, 0))
+        .unwrap_or_else(Timestamp::now)
+        .to_rfc3339_millis()
 }
 
 /// Pulls the mixin at `reference`, verified, through `cache`. A reference
@@ -335,23 +332,20 @@ pub async fn resolve_mixin(
 
 /// The namespace of official mixins: `$WHARF_MIXIN_NAMESPACE`, else
 /// `mixinNamespace` in `$WHARF_HOME/config.json`, else
-/// [`DEFAULT_NAMESPACE`].
-pub fn default_namespace(home: &WharfHome) -> String {
+/// [`DEFAULT_NAMESPACE`]. A config file that cannot be read is an error,
+/// not a silent fall back to the default registry.
+pub fn default_namespace(home: &WharfHome) -> Result<String, ConfigError> {
     if let Some(namespace) = std::env::var(NAMESPACE_ENV)
         .ok()
         .filter(|v| !v.trim().is_empty())
     {
-        return namespace.trim().trim_end_matches('/').to_string();
+        return Ok(namespace.trim().trim_end_matches('/').to_string());
     }
-    configured_namespace(&home.root().join("config.json"))
-        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
-}
-
-/// `mixinNamespace` from a config file, if it has one.
-fn configured_namespace(path: &Path) -> Option<String> {
-    let config: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    let namespace = config.get("mixinNamespace")?.as_str()?.trim();
-    (!namespace.is_empty()).then(|| namespace.trim_end_matches('/').to_string())
+    Ok(home
+        .config()?
+        .mixin_namespace()
+        .unwrap_or(DEFAULT_NAMESPACE)
+        .to_string())
 }
 
 /// The reference of mixin `name` at `tag` in `namespace`.
@@ -454,15 +448,20 @@ mod tests {
         // The environment override is exercised end to end; here the
         // file and the default (nothing sets the variable in unit tests).
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.json");
-        assert_eq!(configured_namespace(&path), None);
-        std::fs::write(&path, r#"{"mixinNamespace": "registry.lan/mixins/"}"#).unwrap();
-        assert_eq!(
-            configured_namespace(&path).as_deref(),
-            Some("registry.lan/mixins")
+        let home = WharfHome::new(dir.path());
+        assert_eq!(default_namespace(&home).unwrap(), DEFAULT_NAMESPACE);
+        std::fs::write(
+            home.config_file(),
+            r#"{"mixinNamespace": "registry.lan/mixins/"}"#,
+        )
+        .unwrap();
+        assert_eq!(default_namespace(&home).unwrap(), "registry.lan/mixins");
+        std::fs::write(home.config_file(), "{broken").unwrap();
+        let err = default_namespace(&home).unwrap_err().to_string();
+        assert!(
+            err.contains(&home.config_file().display().to_string()),
+            "{err}"
         );
-        std::fs::write(&path, "{broken").unwrap();
-        assert_eq!(configured_namespace(&path), None);
         assert_eq!(
             mixin_reference("registry.lan/mixins/", "exec", "1.2.0"),
             "registry.lan/mixins/exec:1.2.0"

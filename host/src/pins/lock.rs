@@ -107,7 +107,7 @@ pub fn write_lock(path: &Path, lock: &Lock) -> Result<bool> {
     }
     let mut text = serde_json::to_string_pretty(lock)?;
     text.push('\n');
-    crate::build::stage::write_atomically(path, text.as_bytes())?;
+    crate::fs_atomic::write_atomically(path, text.as_bytes())?;
     Ok(true)
 }
 

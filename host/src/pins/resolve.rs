@@ -159,7 +159,7 @@ impl Pinner<'_> {
                 {
                     return local_pin(mixin, requested);
                 }
-                let namespace = default_namespace(self.home);
+                let namespace = default_namespace(self.home)?;
                 resolve_mixin(registry, &namespace, name, constraint).await?
             }
             Some(digest) if digest.starts_with(SHA256_PREFIX) => {
@@ -168,7 +168,7 @@ impl Pinner<'_> {
                         "the mixins entry {name}@{digest} in porter.yaml pins a malformed digest"
                     )
                 })?;
-                format!("{}/{name}@{digest}", default_namespace(self.home))
+                format!("{}/{name}@{digest}", default_namespace(self.home)?)
             }
             Some(reference) => reference.to_string(),
         };

@@ -17,6 +17,7 @@ use super::error::RuntimeError;
 use super::layout::Layout;
 use crate::cnab::Bundle;
 use crate::cnab::contract::STATE_NAME;
+use crate::fs_atomic::write_atomically;
 use crate::manifest::Manifest;
 
 /// Where an output was written from.
@@ -82,13 +83,10 @@ pub fn write_outputs(
     Ok(written)
 }
 
-/// Writes `bytes` to `path`, creating its directory.
+/// Writes `bytes` to `path` atomically, creating its directory, so the
+/// CNAB runtime never collects half an output.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write_atomically(path, bytes).map_err(|e| e.to_string())
 }
 
 /// A default as output text: strings bare, anything else as JSON.

@@ -1,17 +1,17 @@
 //! The default secrets backend: one file per secret under
 //! `$WHARF_HOME/secrets/`.
 //!
-//! Files are 0600 in a 0700 directory, so only their owner can read them,
-//! and are written atomically (temporary file, fsync, rename, fsync of the
-//! directory): a crash leaves either the whole secret or none of it, never a
-//! truncated value that would later be passed to a bundle as if it were
-//! right.
+//! Files are 0600 from the moment they exist, in a 0700 directory, so only
+//! their owner can read them, and are written atomically
+//! ([`crate::fs_atomic`]): a crash leaves either the whole secret or none of
+//! it, never a truncated value that would later be passed to a bundle as if
+//! it were right.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{SecretError, SecretRef, SecretStore, SecretValue};
+use crate::fs_atomic::{WriteOptions, sync_dir, write_atomically_with};
 use crate::home::WharfHome;
 
 /// Bytes of randomness in an id: 128 bits, so ids never collide.
@@ -26,7 +26,7 @@ pub struct LocalSecretStore {
 impl LocalSecretStore {
     /// The store of `home`: `$WHARF_HOME/secrets/`.
     pub fn new(home: &WharfHome) -> Self {
-        Self::at(home.root().join("secrets"))
+        Self::at(home.secrets_dir())
     }
 
     /// A store in `dir`, created (0700) on the first [`put`](SecretStore::put).
@@ -85,7 +85,7 @@ impl SecretStore for LocalSecretStore {
         self.ensure_dir()?;
         let reference = SecretRef::new(new_id()?);
         let path = self.path_of(&reference)?;
-        write_private(&self.dir, &path, value, false)?;
+        write_private(&path, value, false)?;
         Ok(reference)
     }
 
@@ -118,33 +118,18 @@ fn new_id() -> Result<String, SecretError> {
     Ok(hex::encode(bytes))
 }
 
-/// Writes `value` to `path` in `dir` atomically as a 0600 file: a crash
-/// leaves the old file or the new one, never part of one. `replace`
-/// allows overwriting an existing file.
-pub(super) fn write_private(
-    dir: &Path,
-    path: &Path,
-    value: &[u8],
-    replace: bool,
-) -> Result<(), SecretError> {
-    let write_err = |source| SecretError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".tmp-");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
-    let mut file = builder.tempfile_in(dir).map_err(write_err)?;
-    file.write_all(value).map_err(write_err)?;
-    file.as_file().sync_all().map_err(write_err)?;
-    if replace {
-        file.persist(path).map_err(|e| write_err(e.error))?;
-    } else {
-        file.persist_noclobber(path)
-            .map_err(|e| write_err(e.error))?;
+/// Writes `value` to `path` atomically as a 0600 file: a crash leaves the
+/// old file or the new one, never part of one. `replace` allows
+/// overwriting an existing file.
+pub(super) fn write_private(path: &Path, value: &[u8], replace: bool) -> Result<(), SecretError> {
+    let mut options = WriteOptions::new().mode(0o600);
+    if !replace {
+        options = options.no_clobber();
     }
-    sync_dir(dir).map_err(write_err)
+    write_atomically_with(path, value, options).map_err(|e| SecretError::Write {
+        path: path.to_path_buf(),
+        source: e.into_io_error(),
+    })
 }
 
 /// Makes an existing directory private to its owner (0700).
@@ -161,15 +146,6 @@ fn restrict_dir(dir: &Path) -> Result<(), SecretError> {
             fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(fail)?;
         }
     }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
-/// Makes a rename or removal in `dir` durable.
-pub(super) fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    fs::File::open(dir)?.sync_all()?;
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())

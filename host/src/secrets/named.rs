@@ -8,8 +8,9 @@
 use std::fs;
 use std::path::PathBuf;
 
-use super::local::{sync_dir, write_private};
+use super::local::write_private;
 use super::{LocalSecretStore, SecretError, SecretValue};
+use crate::fs_atomic::sync_dir;
 use crate::home::WharfHome;
 
 /// The named secrets of one Wharf home.
@@ -22,7 +23,7 @@ impl NamedSecrets {
     /// The named secrets of `home`.
     pub fn new(home: &WharfHome) -> Self {
         Self {
-            store: LocalSecretStore::at(home.root().join("secrets").join("named")),
+            store: LocalSecretStore::at(home.named_secrets_dir()),
         }
     }
 
@@ -56,7 +57,7 @@ impl NamedSecrets {
     pub fn set(&self, key: &str, value: &[u8]) -> Result<(), SecretError> {
         let path = self.path(key)?;
         self.store.ensure_dir()?;
-        write_private(self.store.dir(), &path, value, true)
+        write_private(&path, value, true)
     }
 
     /// The value under `key`; `None` when there is none.

@@ -10,9 +10,9 @@ use super::document::{
     SET_SCHEMA_VERSION, SetDocument, SetKind, SetStatus, name_problem, namespace_problem,
 };
 use super::parse::error;
-use super::timestamp::Timestamp;
 use crate::manifest::yaml::{Node, Span, Yaml};
 use crate::manifest::{Diagnostic, did_you_mean};
+use crate::time::Timestamp;
 
 /// The top-level fields of a set of `kind`.
 fn top_level_fields(kind: SetKind) -> [&'static str; 7] {

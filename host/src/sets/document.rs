@@ -13,7 +13,7 @@ use std::fmt;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::timestamp::Timestamp;
+use crate::time::Timestamp;
 
 /// The `schemaVersion` Porter v1 writes and accepts for both kinds.
 pub const SET_SCHEMA_VERSION: &str = "1.0.1";
@@ -68,14 +68,6 @@ impl SetKind {
     /// The CLI command group (`wharf parameters ...`), for hints in errors.
     pub fn command(self) -> &'static str {
         self.entries_field()
-    }
-
-    /// The directory under `WHARF_HOME` holding sets of this kind.
-    pub fn dir_name(self) -> &'static str {
-        match self {
-            SetKind::Parameter => "parameter-sets",
-            SetKind::Credential => "credential-sets",
-        }
     }
 
     /// The kind whose `schemaType` is `text`, ignoring case as Porter does.

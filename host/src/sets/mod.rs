@@ -24,7 +24,6 @@ pub mod generate;
 pub mod parse;
 pub mod resolve;
 pub mod store;
-mod timestamp;
 
 pub use document::{
     SET_SCHEMA_VERSION, SetDocument, SetEntry, SetKind, SetStatus, Source, SourceKind,
@@ -40,4 +39,3 @@ pub use resolve::{
     SecretResolver, resolve, resolve_source,
 };
 pub use store::{GLOBAL_NAMESPACE_DIR, NamespaceFilter, SetStore, StoreError};
-pub use timestamp::Timestamp;

@@ -8,13 +8,11 @@
 //! A file holds the set exactly as `wharf parameters show -o json` prints
 //! it (Porter's v1 document, with `status.created` and `status.modified`),
 //! in RFC 8785 canonical form, so the same set is always the same bytes.
-//! Files are written to a temporary file beside the target and renamed
-//! over it, so a crash leaves the old set or the new one, never half of
-//! one; they are readable by their owner only (`0600`), because a `value`
-//! source is stored as written. Secrets belong in `secret` sources, which
-//! store only the key.
+//! Files are written atomically ([`crate::fs_atomic`]), so a crash leaves
+//! the old set or the new one, never half of one; they are readable by
+//! their owner only (`0600`), because a `value` source is stored as
+//! written. Secrets belong in `secret` sources, which store only the key.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::document::{
@@ -22,9 +20,10 @@ use super::document::{
     qualified_name,
 };
 use super::parse::decode_json;
-use super::timestamp::Timestamp;
 use crate::cnab::canonicalize;
+use crate::fs_atomic::{AtomicWriteError, WriteOptions, write_atomically_with};
 use crate::home::WharfHome;
+use crate::time::Timestamp;
 
 /// The directory of the global namespace (`namespace: ""`).
 pub const GLOBAL_NAMESPACE_DIR: &str = "_default";
@@ -111,20 +110,21 @@ fn namespace_flag(namespace: &str) -> String {
 /// Parameter sets and credential sets under one `WHARF_HOME`.
 #[derive(Debug, Clone)]
 pub struct SetStore {
-    root: PathBuf,
+    home: WharfHome,
 }
 
 impl SetStore {
     /// The sets of `home`; nothing is created until a set is stored.
     pub fn new(home: &WharfHome) -> Self {
-        Self {
-            root: home.root().to_path_buf(),
-        }
+        Self { home: home.clone() }
     }
 
     /// The directory holding every set of `kind`.
     pub fn kind_dir(&self, kind: SetKind) -> PathBuf {
-        self.root.join(kind.dir_name())
+        match kind {
+            SetKind::Parameter => self.home.parameter_sets_dir(),
+            SetKind::Credential => self.home.credential_sets_dir(),
+        }
     }
 
     /// The file of set `name` in `namespace`, whether or not it exists.
@@ -338,38 +338,25 @@ impl SetStore {
             modified: now,
         });
         let bytes = canonicalize(&document.to_json());
-        let io = |action, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io {
-                action,
-                path,
-                source,
-            }
-        };
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".set-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(io("write", dir))?;
-        tmp.write_all(&bytes).map_err(io("write", tmp.path()))?;
-        tmp.as_file().sync_all().map_err(io("write", tmp.path()))?;
-        let persisted = if no_clobber {
-            tmp.persist_noclobber(path)
-        } else {
-            tmp.persist(path)
-        };
-        match persisted {
-            Ok(_) => Ok(document),
-            Err(e) if no_clobber && e.error.kind() == std::io::ErrorKind::AlreadyExists => {
-                Err(StoreError::AlreadyExists {
-                    kind: document.kind,
-                    namespace: document.namespace,
-                    name: document.name,
-                })
-            }
-            Err(e) => Err(io("write", path)(e.error)),
+        let mut options = WriteOptions::new().mode(0o600);
+        if no_clobber {
+            options = options.no_clobber();
+        }
+        match write_atomically_with(path, &bytes, options) {
+            Ok(()) => Ok(document),
+            Err(AtomicWriteError::AlreadyExists { .. }) => Err(StoreError::AlreadyExists {
+                kind: document.kind,
+                namespace: document.namespace,
+                name: document.name,
+            }),
+            Err(e) => Err(StoreError::Io {
+                action: match e {
+                    AtomicWriteError::CreateDir { .. } => "create",
+                    _ => "write",
+                },
+                path: e.path().to_path_buf(),
+                source: e.into_io_error(),
+            }),
         }
     }
 }

@@ -9,7 +9,7 @@
 use std::sync::{Mutex, PoisonError};
 
 use super::StoreError;
-use super::time::Timestamp;
+use crate::time::Timestamp;
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const RANDOM_MASK: u128 = (1 << 80) - 1;
@@ -19,7 +19,8 @@ static LAST: Mutex<Option<(u64, u128)>> = Mutex::new(None);
 
 /// A new ULID, greater than every ULID this process made before.
 pub fn new_ulid() -> Result<String, StoreError> {
-    let now = Timestamp::now().unix_millis() & ((1 << 48) - 1);
+    // `now` is never before the epoch, so the conversion cannot fail.
+    let now = u64::try_from(Timestamp::now().unix_millis()).unwrap_or(0) & ((1 << 48) - 1);
     let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
     let (millis, random) = match *last {
         Some((prev, random)) if prev >= now => {

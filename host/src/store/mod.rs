@@ -31,10 +31,8 @@ mod id;
 mod lease;
 mod model;
 pub mod sqlite;
-mod time;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 pub use error::StoreError;
 pub use lease::RunLease;
@@ -44,19 +42,8 @@ pub use model::{
     RunResult, RunSummary, Status,
 };
 pub use sqlite::SqliteStore;
-pub use time::Timestamp;
 
 use crate::home::WharfHome;
-
-/// The SQLite database of `home`: `$WHARF_HOME/wharf.db`.
-pub fn database_path(home: &WharfHome) -> PathBuf {
-    home.root().join("wharf.db")
-}
-
-/// Where running runs keep their locks: `$WHARF_HOME/locks/`.
-pub fn locks_dir(home: &WharfHome) -> PathBuf {
-    home.root().join("locks")
-}
 
 /// Opens the default store of `home`: SQLite, with the local secret store.
 pub fn open(home: &WharfHome) -> Result<SqliteStore, StoreError> {

@@ -2,14 +2,15 @@
 //! an installation has runs (Porter's claims), a run has results, a result
 //! has outputs, a run has logs.
 //!
-//! Every record serialises as camelCase JSON for `-o json|yaml`.
+//! Every record serialises as camelCase JSON for `-o json|yaml`, its times
+//! with exactly three fraction digits (`2024-05-01T12:30:00.250Z`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::time::Timestamp;
 use crate::secrets::SecretRef;
+use crate::time::{Timestamp, rfc3339_millis};
 
 /// An installation's identity: its namespace (`""` is the global one) and
 /// its name, unique within the namespace.
@@ -144,7 +145,9 @@ pub struct Installation {
     /// How many runs of modifying actions were started.
     pub revision: u64,
     pub status: InstallationStatus,
+    #[serde(serialize_with = "rfc3339_millis::serialize")]
     pub created: Timestamp,
+    #[serde(serialize_with = "rfc3339_millis::serialize")]
     pub modified: Timestamp,
 }
 
@@ -175,8 +178,10 @@ pub struct InstallationStatus {
     /// `unknown` when the last run's process died while running.
     pub result_status: Option<Status>,
     /// When the last successful install finished.
+    #[serde(serialize_with = "rfc3339_millis::option::serialize")]
     pub installed: Option<Timestamp>,
     /// When a successful uninstall finished (cleared by a new install).
+    #[serde(serialize_with = "rfc3339_millis::option::serialize")]
     pub uninstalled: Option<Timestamp>,
 }
 
@@ -207,6 +212,7 @@ pub struct Run {
     pub parameter_sets: Vec<String>,
     /// Only the names: credential values are never recorded.
     pub credential_sets: Vec<String>,
+    #[serde(serialize_with = "rfc3339_millis::serialize")]
     pub created: Timestamp,
 }
 
@@ -226,6 +232,7 @@ pub struct RunResult {
     pub run_id: String,
     pub status: Status,
     pub message: String,
+    #[serde(serialize_with = "rfc3339_millis::serialize")]
     pub created: Timestamp,
 }
 
@@ -406,6 +413,7 @@ pub struct OutputRecord {
     /// Where a sensitive value is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretRef>,
+    #[serde(serialize_with = "rfc3339_millis::serialize")]
     pub created: Timestamp,
 }
 

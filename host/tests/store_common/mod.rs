@@ -75,7 +75,7 @@ impl Home {
     }
 
     pub fn secrets_dir(&self) -> PathBuf {
-        self.home.root().join("secrets")
+        self.home.secrets_dir()
     }
 
     pub fn secret_files(&self) -> Vec<PathBuf> {

@@ -46,7 +46,7 @@ impl SqliteStore {
 
     /// The store of `home`, keeping sensitive values in `secrets`.
     pub fn open_with(home: &WharfHome, secrets: Arc<dyn SecretStore>) -> Result<Self, StoreError> {
-        Self::open_at(super::database_path(home), super::locks_dir(home), secrets)
+        Self::open_at(home.database_file(), home.locks_dir(), secrets)
     }
 
     /// A store in the database file `path`, with run locks in `locks`.

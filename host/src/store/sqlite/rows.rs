@@ -9,9 +9,9 @@ use serde::de::DeserializeOwned;
 
 use crate::secrets::SecretRef;
 use crate::store::{
-    BundleInfo, Installation, InstallationStatus, OutputRecord, OutputValue, Run, RunResult,
-    Status, Timestamp,
+    BundleInfo, Installation, InstallationStatus, OutputRecord, OutputValue, Run, RunResult, Status,
 };
+use crate::time::Timestamp;
 
 impl ToSql for Status {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -27,18 +27,18 @@ impl FromSql for Status {
     }
 }
 
+/// Times are unix milliseconds in the database (anything finer is dropped;
+/// the store makes its times with [`Timestamp::now`], which has none).
 impl ToSql for Timestamp {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        let millis = i64::try_from(self.unix_millis())
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        Ok(ToSqlOutput::from(millis))
+        Ok(ToSqlOutput::from(self.unix_millis()))
     }
 }
 
 impl FromSql for Timestamp {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let millis = u64::try_from(value.as_i64()?).map_err(|_| FromSqlError::OutOfRange(0))?;
-        Ok(Timestamp::from_unix_millis(millis))
+        let millis = value.as_i64()?;
+        Timestamp::from_unix_millis(millis).ok_or(FromSqlError::OutOfRange(millis))
     }
 }
 

@@ -12,7 +12,8 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::SqlResult;
-use crate::store::{StoreError, Timestamp};
+use crate::store::StoreError;
+use crate::time::Timestamp;
 
 /// One step of the schema.
 struct Migration {

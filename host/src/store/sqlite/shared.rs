@@ -8,7 +8,8 @@ use super::SqlResult;
 use super::rows;
 use crate::cnab::bundle::Bundle;
 use crate::secrets::{SecretRef, SecretStore};
-use crate::store::{Installation, InstallationKey, Run, RunResult, Status, StoreError, Timestamp};
+use crate::store::{Installation, InstallationKey, Run, RunResult, Status, StoreError};
+use crate::time::Timestamp;
 
 /// Secrets put during one write, deleted again unless the write commits.
 pub(super) struct PutSecrets<'s> {

@@ -22,8 +22,9 @@ use crate::store::id::new_ulid;
 use crate::store::lease::{self, Probe, RunLease};
 use crate::store::{
     ActiveRun, FinishRun, Installation, InstallationKey, InstallationSpec, NewRun, RecordedValue,
-    Run, RunResult, Status, StoreError, Timestamp,
+    Run, RunResult, Status, StoreError,
 };
+use crate::time::Timestamp;
 
 /// Why abandoned runs read as they do.
 const ABANDONED: &str =
