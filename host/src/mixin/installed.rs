@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{LoadedMixin, Metadata, MixinHost};
 use crate::digest::Digest;
+use crate::fs_atomic::{sync_dir, write_atomically};
 use crate::home::WharfHome;
 
 /// The exec mixin's component, built by `build.rs`.
@@ -235,10 +236,10 @@ impl Catalog {
             .prefix(".installing-")
             .tempdir_in(&mixins)
             .with_context(|| format!("cannot write in {}", mixins.display()))?;
-        std::fs::write(staging.path().join(COMPONENT_FILE), bytes)?;
-        std::fs::write(
-            staging.path().join(RECORD_FILE),
-            serde_json::to_vec_pretty(record)?,
+        write_atomically(&staging.path().join(COMPONENT_FILE), bytes)?;
+        write_atomically(
+            &staging.path().join(RECORD_FILE),
+            &serde_json::to_vec_pretty(record)?,
         )?;
         let target = self.home.mixin_dir(&record.name);
         let old = mixins.join(format!(".replaced-{}", record.name));
@@ -250,6 +251,7 @@ impl Catalog {
         let staged = staging.keep();
         std::fs::rename(&staged, &target)
             .with_context(|| format!("cannot install into {}", target.display()))?;
+        sync_dir(&mixins).with_context(|| format!("cannot sync {}", mixins.display()))?;
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
     }

@@ -1,9 +1,10 @@
 //! `wharf create`: a new bundle that builds and lints clean.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+
+use crate::fs_atomic::{WriteOptions, write_atomically_with};
 
 /// The files of a new bundle: (name, contents, executable).
 const FILES: &[(&str, &str, bool)] = &[
@@ -43,11 +44,10 @@ pub fn create(dir: &Path, name: &str) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for (file, contents, executable) in FILES {
         let path = dir.join(file);
-        std::fs::write(&path, contents.replace("NAME", name))
+        let mode = if *executable { 0o755 } else { 0o644 };
+        let options = WriteOptions::new().mode(mode).no_clobber();
+        write_atomically_with(&path, contents.replace("NAME", name).as_bytes(), options)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        if *executable {
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-        }
         written.push(path);
     }
     Ok(written)

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::fs_atomic::{WriteOptions, write_atomically_with};
+
 /// `(file name, contents)` of each named file of `dir`, a directory of the
 /// workspace root, embedded at compile time.
 macro_rules! embed_dir {
@@ -151,11 +153,7 @@ pub fn create(dir: &Path, name: &str) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for (file, contents) in files {
         let path = dir.join(&file);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        std::fs::write(&path, contents)
+        write_atomically_with(&path, contents.as_bytes(), WriteOptions::new().no_clobber())
             .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
