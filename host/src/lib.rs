@@ -15,11 +15,15 @@ pub mod mixin;
 pub mod oci;
 #[cfg(feature = "cli")]
 pub mod operation;
+pub mod progress;
 pub mod runtime;
 pub mod secrets;
 pub mod sets;
 #[cfg(feature = "cli")]
 pub mod store;
+#[cfg(all(test, feature = "cli"))]
+mod test_logs;
+pub mod text;
 
 /// Wharf's version, from Cargo.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -152,6 +152,11 @@ impl MixinHost {
     pub async fn load(&self, origin: &str, bytes: Vec<u8>) -> Result<LoadedMixin, MixinError> {
         let digest = hex::encode(Sha256::digest(&bytes));
         if let Some(loaded) = self.cached_in_memory(&digest) {
+            tracing::debug!(
+                component = %digest,
+                origin,
+                "compiled-component cache: hit in memory"
+            );
             return Ok(loaded);
         }
         check_header(origin, &bytes)?;
@@ -159,7 +164,16 @@ impl MixinHost {
         let digest_for_compile = digest.clone();
         let compiled = tokio::task::spawn_blocking(move || match &shared.cache {
             Some(cache) => cache.load_or_compile(&shared.engine, &digest_for_compile, &bytes),
-            None => Component::new(&shared.engine, &bytes).map(|c| (c, CacheOutcome::Compiled)),
+            None => {
+                let started = std::time::Instant::now();
+                let compiled = Component::new(&shared.engine, &bytes);
+                tracing::debug!(
+                    component = %digest_for_compile,
+                    elapsed = ?started.elapsed(),
+                    "compiled without a cache"
+                );
+                compiled.map(|c| (c, CacheOutcome::Compiled))
+            }
         })
         .await
         .map_err(|e| MixinError::Host {
