@@ -6,8 +6,13 @@
 //! `RUST_LOG` or `CARGO_LOG`: `WHARF_LOG=debug` for everything,
 //! `WHARF_LOG=wharf::oci=debug` for registries only. Unset, nothing is
 //! shown: warnings meant for the user go through the commands' own output.
+//!
+//! A bare level means Wharf's own events. Those never carry a secret;
+//! dependencies' events are another matter (HTTP headers at trace level),
+//! so they show only when named: `WHARF_LOG=debug,oci_client=debug`.
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 
 /// The variable holding the filter.
 pub const WHARF_LOG: &str = "WHARF_LOG";
@@ -18,7 +23,7 @@ pub fn init() {
         return;
     };
     let filter = filter.to_string_lossy();
-    let filter = match EnvFilter::try_new(filter.as_ref()) {
+    let filter = match EnvFilter::try_new(wharf_directives(&filter)) {
         Ok(filter) => filter,
         Err(e) => {
             eprintln!(
@@ -34,5 +39,37 @@ pub fn init() {
         .try_init();
     if let Err(e) = installed {
         eprintln!("Warning: cannot show {WHARF_LOG} diagnostics: {e}");
+    }
+}
+
+/// `filter` with each bare level (`debug`) narrowed to Wharf's events
+/// (`wharf=debug`).
+fn wharf_directives(filter: &str) -> String {
+    filter
+        .split(',')
+        .map(str::trim)
+        .filter(|directive| !directive.is_empty())
+        .map(|directive| match directive.parse::<LevelFilter>() {
+            Ok(_) => format!("wharf={directive}"),
+            Err(_) => directive.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wharf_directives;
+
+    #[test]
+    fn a_bare_level_means_wharf_and_named_targets_stay() {
+        assert_eq!(wharf_directives("debug"), "wharf=debug");
+        assert_eq!(wharf_directives("TRACE"), "wharf=TRACE");
+        assert_eq!(
+            wharf_directives("info, oci_client=debug ,wharf::oci=trace"),
+            "wharf=info,oci_client=debug,wharf::oci=trace"
+        );
+        assert_eq!(wharf_directives("wharf::mixin=debug"), "wharf::mixin=debug");
+        assert_eq!(wharf_directives(" , "), "");
     }
 }

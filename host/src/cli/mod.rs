@@ -32,7 +32,8 @@ mod yaml;
     propagate_version = true,
     after_help = "Set WHARF_LOG=debug to see registry calls, credential lookups, cache \
                   decisions and mixin calls on stderr (filters as in RUST_LOG: \
-                  WHARF_LOG=wharf::oci=debug)."
+                  WHARF_LOG=wharf::oci=debug; name a dependency to see its events too: \
+                  WHARF_LOG=debug,oci_client=debug)."
 )]
 pub struct Cli {
     #[command(subcommand)]
