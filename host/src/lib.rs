@@ -27,12 +27,16 @@ pub mod operation;
 pub mod path_lookup;
 #[cfg(feature = "cli")]
 pub mod pins;
+pub mod progress;
 pub mod runtime;
 pub mod scaffold;
 pub mod secrets;
 pub mod sets;
 #[cfg(feature = "cli")]
 pub mod store;
+#[cfg(all(test, feature = "cli"))]
+mod test_logs;
+pub mod text;
 pub mod time;
 
 /// Wharf's version, from Cargo.

@@ -202,3 +202,32 @@ fn explain_names_missing_mixins_and_prints_json() {
     );
     assert!(String::from_utf8_lossy(&yaml.stdout).contains("missingMixins:\n  - helm3"));
 }
+
+#[test]
+fn a_reader_that_stops_reading_gets_a_quiet_exit() {
+    let home = scratch_dir();
+    for args in [
+        &["version", "-o", "json"][..],
+        &["installations", "list", "-o", "json"],
+        &["mixins", "list", "-o", "yaml"],
+    ] {
+        // A pipe whose reader is already gone, as after `| head -1`:
+        // every write to it fails with a broken pipe.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_wharf"))
+            .args(args)
+            .env("WHARF_HOME", home.path())
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("wharf runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.is_empty(),
+            "wharf {args:?} wrote to stderr: {stderr}"
+        );
+        // The reader chose to stop: not a failure.
+        assert_eq!(out.status.code(), Some(0), "wharf {args:?}");
+    }
+}

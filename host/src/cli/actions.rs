@@ -1,7 +1,6 @@
 //! `wharf install|upgrade|invoke|uninstall`: the operator's commands, with
 //! Porter v1's flags.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,6 +19,8 @@ use wharf::sets::{ResolveContext, SetStore};
 use wharf::store::{InstallationKey, InstallationStore};
 
 use super::bundle_source::{BundleSourceArgs, LoadedBundle};
+use super::key_value::{KeyValue, key_value};
+use super::output::progress_line;
 
 /// Where a run goes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -52,8 +53,8 @@ pub struct ActionArgs {
     #[arg(short, long, default_value = "")]
     namespace: String,
     /// A parameter value, NAME=VALUE; NAME=@FILE reads the value from a file (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    params: Vec<String>,
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = key_value)]
+    params: Vec<KeyValue>,
     /// A parameter set by name, or a set file (repeatable; later ones win).
     #[arg(short = 'p', long = "parameter-set", value_name = "NAME")]
     parameter_sets: Vec<String>,
@@ -66,8 +67,8 @@ pub struct ActionArgs {
     )]
     credential_sets: Vec<String>,
     /// A label for the installation, KEY=VALUE (repeatable).
-    #[arg(short, long = "label", value_name = "KEY=VALUE")]
-    labels: Vec<String>,
+    #[arg(short, long = "label", value_name = "KEY=VALUE", value_parser = key_value)]
+    labels: Vec<KeyValue>,
     /// Run even when Wharf would refuse (a second install, an upgrade of an
     /// installation that is not installed).
     #[arg(long)]
@@ -153,7 +154,12 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
         params: read_params(&args.params, &loaded.bundle)?,
         parameter_sets: non_empty(&args.parameter_sets),
         credential_sets: non_empty(&args.credential_sets),
-        labels: labels(&args.labels)?,
+        labels: args
+            .labels
+            .iter()
+            .cloned()
+            .map(KeyValue::into_pair)
+            .collect(),
         force: args.force,
         allow_docker_host_access: args.allow_docker_host_access,
         bundle: loaded.bundle,
@@ -225,7 +231,7 @@ async fn load_bundle(
     args: &ActionArgs,
     store: &dyn InstallationStore,
 ) -> Result<LoadedBundle> {
-    let mut progress = |line: &str| eprint!("{line}");
+    let mut progress = progress_line;
     if args.bundle.is_given() || action == "install" || Path::new(MANIFEST_FILE).exists() {
         return args.bundle.load(&mut progress).await;
     }
@@ -284,12 +290,9 @@ async fn prepare_blocking(
 
 /// `--param` values as bytes: `@FILE` is read, and so is the value of a
 /// file parameter, which Porter takes as a path.
-fn read_params(flags: &[String], bundle: &Bundle) -> Result<Vec<(String, Vec<u8>)>> {
+fn read_params(flags: &[KeyValue], bundle: &Bundle) -> Result<Vec<(String, Vec<u8>)>> {
     let mut params = Vec::new();
-    for flag in flags {
-        let Some((name, value)) = flag.split_once('=').filter(|(n, _)| !n.is_empty()) else {
-            bail!("--param {flag:?} is not NAME=VALUE (use NAME=@FILE to read a file)");
-        };
+    for KeyValue { key: name, value } in flags {
         let is_file = bundle
             .parameter_definition(name)
             .is_some_and(is_file_definition);
@@ -307,16 +310,6 @@ fn read_params(flags: &[String], bundle: &Bundle) -> Result<Vec<(String, Vec<u8>
         params.push((name.to_string(), bytes));
     }
     Ok(params)
-}
-
-fn labels(flags: &[String]) -> Result<BTreeMap<String, String>> {
-    flags
-        .iter()
-        .map(|flag| match flag.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => bail!("--label {flag:?} is not KEY=VALUE"),
-        })
-        .collect()
 }
 
 fn non_empty(names: &[String]) -> Option<Vec<String>> {

@@ -10,9 +10,11 @@ use wharf::explain;
 use wharf::manifest::{self, MANIFEST_FILE};
 use wharf::mixin::Catalog;
 use wharf::scaffold::bundle as create;
+use wharf::text::strip_control_sequences;
 
+use super::key_value::{KeyValue, key_value};
 use super::mixins::open;
-use super::output::{OutputFormat, print_structured, print_table};
+use super::output::{OutputFormat, outln, print_structured, print_table, progress_line};
 
 /// Where the manifest is: `--file`, else porter.yaml in `--dir` or here.
 #[derive(Debug, clap::Args)]
@@ -43,11 +45,11 @@ pub struct BuildArgs {
     #[arg(long)]
     no_cache: bool,
     /// A build argument for the Dockerfile, NAME=VALUE (repeatable).
-    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
-    build_args: Vec<String>,
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = key_value)]
+    build_args: Vec<KeyValue>,
     /// Override a `custom` value, KEY.PATH=VALUE (repeatable).
-    #[arg(long, value_name = "KEY=VALUE")]
-    custom: Vec<String>,
+    #[arg(long, value_name = "KEY=VALUE", value_parser = key_value)]
+    custom: Vec<KeyValue>,
     /// Build even if lint finds errors.
     #[arg(long)]
     no_lint: bool,
@@ -61,23 +63,16 @@ pub struct BuildArgs {
     registry: super::distribution::RegistryArgs,
 }
 
-fn pairs(flag: &str, values: &[String]) -> Result<Vec<(String, String)>> {
-    values
-        .iter()
-        .map(|v| match v.split_once('=') {
-            Some((k, val)) if !k.is_empty() => Ok((k.to_string(), val.to_string())),
-            _ => bail!("--{flag} {v:?} is not NAME=VALUE"),
-        })
-        .collect()
-}
-
 pub async fn build(args: BuildArgs) -> Result<ExitCode> {
     let path = args.manifest.path();
     let (host, catalog) = open()?;
     if !args.no_lint {
         let findings = lint::lint(&path, &host, &catalog).await;
         for finding in &findings {
-            eprintln!("{}", finding.display());
+            eprintln!(
+                "{}",
+                strip_control_sequences(&finding.display().to_string())
+            );
         }
         if lint::has_errors(&findings) {
             bail!(
@@ -89,8 +84,12 @@ pub async fn build(args: BuildArgs) -> Result<ExitCode> {
     let options = BuildOptions {
         manifest: path,
         no_cache: args.no_cache,
-        build_args: pairs("build-arg", &args.build_args)?,
-        custom: pairs("custom", &args.custom)?,
+        build_args: args
+            .build_args
+            .into_iter()
+            .map(KeyValue::into_pair)
+            .collect(),
+        custom: args.custom.into_iter().map(KeyValue::into_pair).collect(),
         base_image: args.base_image,
         runtime: None,
         pins: wharf::pins::PinOptions {
@@ -98,17 +97,16 @@ pub async fn build(args: BuildArgs) -> Result<ExitCode> {
             registry: args.registry.options(),
         },
     };
-    let result =
-        wharf::build::build(&options, &host, &catalog, &mut |line| eprint!("{line}")).await?;
+    let result = wharf::build::build(&options, &host, &catalog, &mut progress_line).await?;
     if result.up_to_date {
-        println!(
+        outln!(
             "The bundle is up to date: {} ({})",
             result.image,
             result.bundle_json.display()
-        );
+        )?;
     } else {
-        println!("Built {} ({})", result.image, result.image_id);
-        println!("Wrote {}", result.bundle_json.display());
+        outln!("Built {} ({})", result.image, result.image_id)?;
+        outln!("Wrote {}", result.bundle_json.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -128,10 +126,14 @@ pub async fn lint(args: LintArgs) -> Result<ExitCode> {
     let findings = lint::lint(&path, &host, &catalog).await;
     if !print_structured(args.output, &findings)? {
         if findings.is_empty() {
-            println!("{} looks good", path.display());
+            outln!("{} looks good", path.display())?;
         }
         for finding in &findings {
-            println!("{}", finding.display());
+            // Findings quote mixins' messages: no escape sequences.
+            outln!(
+                "{}",
+                strip_control_sequences(&finding.display().to_string())
+            )?;
         }
     }
     Ok(if lint::has_errors(&findings) {
@@ -158,11 +160,11 @@ pub fn create(args: CreateArgs) -> Result<ExitCode> {
         (None, None) => (PathBuf::from("."), dir_name(&std::env::current_dir()?)?),
     };
     let files = create::create(&dir, &name)?;
-    println!("Created the {name} bundle in {}:", dir.display());
+    outln!("Created the {name} bundle in {}:", dir.display())?;
     for file in files {
-        println!("  {}", file.display());
+        outln!("  {}", file.display())?;
     }
-    println!("Next: cd {} && wharf build", dir.display());
+    outln!("Next: cd {} && wharf build", dir.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -219,7 +221,7 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
             registry: args.registry.clone(),
             ..Default::default()
         };
-        let loaded = source.load(&mut |line| eprint!("{line}")).await?;
+        let loaded = source.load(&mut progress_line).await?;
         explain::explain_bundle(&loaded.bundle)
     } else {
         let path = args.manifest.path();
@@ -231,18 +233,18 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
     if print_structured(args.output, &explained)? {
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Name: {}", explained.name);
-    println!("Description: {}", explained.description);
-    println!("Version: {}", explained.version);
-    let section = |title: &str, empty: bool| {
-        println!();
-        println!("{title}:");
+    outln!("Name: {}", explained.name)?;
+    outln!("Description: {}", explained.description)?;
+    outln!("Version: {}", explained.version)?;
+    let section = |title: &str, empty: bool| -> Result<bool> {
+        outln!()?;
+        outln!("{title}:")?;
         if empty {
-            println!("No {} defined", title.to_lowercase());
+            outln!("No {} defined", title.to_lowercase())?;
         }
-        !empty
+        Ok(!empty)
     };
-    if section("Credentials", explained.credentials.is_empty()) {
+    if section("Credentials", explained.credentials.is_empty())? {
         let rows: Vec<Vec<String>> = explained
             .credentials
             .iter()
@@ -257,7 +259,7 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
             .collect();
         print_table(&["Name", "Description", "Required", "Applies To"], &rows)?;
     }
-    if section("Parameters", explained.parameters.is_empty()) {
+    if section("Parameters", explained.parameters.is_empty())? {
         let rows: Vec<Vec<String>> = explained
             .parameters
             .iter()
@@ -289,7 +291,7 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
             &rows,
         )?;
     }
-    if section("Outputs", explained.outputs.is_empty()) {
+    if section("Outputs", explained.outputs.is_empty())? {
         let rows: Vec<Vec<String>> = explained
             .outputs
             .iter()
@@ -304,7 +306,7 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
             .collect();
         print_table(&["Name", "Description", "Type", "Applies To"], &rows)?;
     }
-    if section("Actions", explained.custom_actions.is_empty()) {
+    if section("Actions", explained.custom_actions.is_empty())? {
         let rows: Vec<Vec<String>> = explained
             .custom_actions
             .iter()
@@ -323,7 +325,7 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
         )?;
     }
     if !explained.dependencies.is_empty() {
-        println!("\nDependencies:");
+        outln!("\nDependencies:")?;
         let rows: Vec<Vec<String>> = explained
             .dependencies
             .iter()
@@ -331,15 +333,15 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
             .collect();
         print_table(&["Alias", "Reference"], &rows)?;
     }
-    println!(
+    outln!(
         "\nThis bundle uses the following tools: {}.",
         explained.mixins.join(", ")
-    );
+    )?;
     if !explained.missing_mixins.is_empty() {
-        println!(
+        outln!(
             "Not installed here: {}; install them before `wharf build`.",
             explained.missing_mixins.join(", ")
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ use wharf::oci::registry::{Registry, RegistryOptions};
 use wharf::oci::{archive, bundles};
 
 use super::bundle_source::BundleSourceArgs;
+use super::output::{outln, progress_line};
 
 /// The registry flags every command that talks to one takes.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -26,7 +27,7 @@ impl RegistryArgs {
     pub fn options(&self) -> RegistryOptions {
         RegistryOptions {
             insecure: self.insecure.clone(),
-            progress: true,
+            progress: super::progress::TerminalProgress::shared(),
             ..RegistryOptions::default()
         }
     }
@@ -84,11 +85,11 @@ pub async fn publish(args: PublishArgs) -> Result<ExitCode> {
         };
         let target = Registry::parse_reference(reference)?;
         let digest = archive::publish_archive(&registry, file, &target).await?;
-        println!(
+        outln!(
             "Published {} ({digest}) from {}",
             target.whole(),
             file.display()
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let manifest_path = args
@@ -116,13 +117,17 @@ pub async fn publish(args: PublishArgs) -> Result<ExitCode> {
         file: Some(manifest_path),
         ..BundleSourceArgs::default()
     };
-    let built = source.load(&mut |line| eprint!("{line}")).await?;
+    let built = source.load(&mut progress_line).await?;
     let docker = wharf::build::image::connect().await?;
-    let published = bundles::publish(&docker, &registry, &built.bundle, &target, &mut |line| {
-        eprint!("{line}")
-    })
+    let published = bundles::publish(
+        &docker,
+        &registry,
+        &built.bundle,
+        &target,
+        &mut progress_line,
+    )
     .await?;
-    println!("Published {} ({})", target.whole(), published.digest());
+    outln!("Published {} ({})", target.whole(), published.digest())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -131,11 +136,11 @@ pub async fn copy(args: CopyArgs) -> Result<ExitCode> {
     let source = Registry::parse_reference(&args.source)?;
     let destination = Registry::parse_reference(&args.destination)?;
     let digest = bundles::copy(&registry, &source, &destination).await?;
-    println!(
+    outln!(
         "Copied {} to {} ({digest})",
         source.whole(),
         destination.whole()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -147,11 +152,11 @@ pub async fn archive(args: ArchiveArgs) -> Result<ExitCode> {
     let digest = archive::archive(&registry, &pulled, &reference, &args.file)
         .await
         .with_context(|| format!("cannot archive {}", reference.whole()))?;
-    println!(
+    outln!(
         "Archived {} ({digest}) to {}",
         reference.whole(),
         args.file.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -186,7 +191,7 @@ struct InspectedImage {
 /// `wharf inspect`: `explain` plus the bundle's images, relocated when it
 /// was pulled from a registry (Porter's `inspect`).
 pub async fn inspect(args: InspectArgs) -> Result<ExitCode> {
-    let loaded = args.bundle.load(&mut |line| eprint!("{line}")).await?;
+    let loaded = args.bundle.load(&mut progress_line).await?;
     let bundle = &loaded.bundle;
     let inspection = Inspection {
         explanation: wharf::explain::explain_bundle(bundle),
@@ -213,23 +218,23 @@ pub async fn inspect(args: InspectArgs) -> Result<ExitCode> {
     if super::output::print_structured(args.output, &inspection)? {
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Name: {}", bundle.name);
-    println!("Version: {}", bundle.version);
+    outln!("Name: {}", bundle.name)?;
+    outln!("Version: {}", bundle.version)?;
     if !inspection.digest.is_empty() {
-        println!("Digest: {}", inspection.digest);
+        outln!("Digest: {}", inspection.digest)?;
     }
-    println!();
-    println!("Invocation images:");
+    outln!()?;
+    outln!("Invocation images:")?;
     let rows: Vec<Vec<String>> = inspection
         .invocation_images
         .iter()
         .map(|i| vec![i.image.clone(), i.content_digest.clone()])
         .collect();
     super::output::print_table(&["IMAGE", "DIGEST"], &rows)?;
-    println!();
-    println!("Images:");
+    outln!()?;
+    outln!("Images:")?;
     if inspection.images.is_empty() {
-        println!("No images defined");
+        outln!("No images defined")?;
     } else {
         let rows: Vec<Vec<String>> = inspection
             .images

@@ -7,7 +7,6 @@
 //! Porter). Everything else asks the store not to resolve sensitive values
 //! and the view masks them.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -15,7 +14,8 @@ use clap::Subcommand;
 use wharf::home::WharfHome;
 use wharf::store::{InstallationKey, InstallationStore, OutputRecord};
 
-use super::output::{OutputFormat, print_structured};
+use super::key_value::{KeyValue, key_optional_value};
+use super::output::{OutputFormat, outln, print_structured, write_stdout};
 
 #[path = "installations_view.rs"]
 mod view;
@@ -89,9 +89,10 @@ pub struct ListArgs {
     /// Only installations whose name contains this text.
     #[arg(long)]
     name: Option<String>,
-    /// Only installations with this label, KEY=VALUE (repeatable).
-    #[arg(short, long = "label", value_name = "KEY=VALUE")]
-    labels: Vec<String>,
+    /// Only installations with this label, KEY=VALUE; a bare KEY means an
+    /// empty value (repeatable).
+    #[arg(short, long = "label", value_name = "KEY=VALUE", value_parser = key_optional_value)]
+    labels: Vec<KeyValue>,
     #[command(flatten)]
     format: FormatArg,
 }
@@ -249,7 +250,10 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
         (true, _) => None,
         (false, namespace) => Some(namespace.unwrap_or_default()),
     };
-    let filter = ListFilter::new(args.name, &args.labels);
+    let filter = ListFilter {
+        name: args.name,
+        labels: args.labels,
+    };
     let mut installations =
         with_store(move |store| Ok(store.list_installations(namespace.as_deref())?)).await?;
     installations.retain(|i| filter.matches(i));
@@ -258,26 +262,14 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
     })
 }
 
-/// `--name` and `--label`, applied to the listed installations.
+/// `--name` and `--label`, applied to the listed installations. A bare
+/// `--label KEY` wants an empty value, as in Porter.
 struct ListFilter {
     name: Option<String>,
-    labels: Vec<(String, String)>,
+    labels: Vec<KeyValue>,
 }
 
 impl ListFilter {
-    /// Labels are `KEY=VALUE`; a bare `KEY` means an empty value, as in
-    /// Porter.
-    fn new(name: Option<String>, labels: &[String]) -> Self {
-        let labels = labels
-            .iter()
-            .map(|l| {
-                let (k, v) = l.split_once('=').unwrap_or((l, ""));
-                (k.to_string(), v.to_string())
-            })
-            .collect();
-        Self { name, labels }
-    }
-
     fn matches(&self, installation: &wharf::store::Installation) -> bool {
         let named = self
             .name
@@ -287,7 +279,7 @@ impl ListFilter {
             && self
                 .labels
                 .iter()
-                .all(|(k, v)| installation.labels.get(k) == Some(v))
+                .all(|KeyValue { key, value }| installation.labels.get(key) == Some(value))
     }
 }
 
@@ -314,7 +306,7 @@ async fn delete(args: DeleteArgs) -> Result<ExitCode> {
         Ok(store.delete_installation(&key)?)
     })
     .await?;
-    println!("deleted installation {deleted}");
+    outln!("deleted installation {deleted}")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -383,9 +375,7 @@ async fn show_output(args: OutputShowArgs) -> Result<ExitCode> {
     let value = output
         .value
         .ok_or_else(|| anyhow!("output {} has no recorded value", output.name))?;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(value.as_bytes())?;
-    stdout.flush()?;
+    write_stdout(value.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -414,8 +404,6 @@ pub async fn logs(command: LogsCommand) -> Result<ExitCode> {
     .await?;
     print(&args.format, &logs, |l| {
         // The log text exactly as the run wrote it (already masked).
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(l.logs.as_bytes())?;
-        Ok(stdout.flush()?)
+        write_stdout(l.logs.as_bytes())
     })
 }

@@ -3,7 +3,6 @@
 //! caller that resolved one by mistake still cannot print it.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -12,7 +11,7 @@ use wharf::store::{
 };
 use wharf::time::Timestamp;
 
-use crate::cli::output::print_table;
+use crate::cli::output::{outln, print_table, write_stdout};
 
 /// What a sensitive value shows as.
 const HIDDEN: &str = "********";
@@ -175,13 +174,10 @@ pub(super) fn print_outputs(outputs: &[OutputRecord]) -> Result<()> {
 
 /// Prints `Title:` and a table under it, or `Title: none`.
 fn print_section(title: &str, header: &[&str], rows: &[Vec<String>]) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
     if rows.is_empty() {
-        writeln!(stdout, "\n{title}: none")?;
-        return Ok(());
+        return outln!("\n{title}: none");
     }
-    writeln!(stdout, "\n{title}:")?;
-    drop(stdout);
+    outln!("\n{title}:")?;
     print_table(header, rows)
 }
 
@@ -300,7 +296,6 @@ impl Page {
     }
 
     fn print(&self) -> Result<()> {
-        std::io::stdout().lock().write_all(self.text.as_bytes())?;
-        Ok(())
+        write_stdout(&self.text)
     }
 }

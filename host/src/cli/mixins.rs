@@ -13,7 +13,7 @@ use wharf::oci::mixin_artifact::{default_namespace, publish_mixin, pull_mixin, r
 use wharf::oci::registry::{Registry, RegistryOptions};
 use wharf::scaffold::mixin as mixin_scaffold;
 
-use super::output::{OutputFormat, print_json, print_table};
+use super::output::{OutputFormat, outln, print_json, print_table};
 
 #[derive(Debug, Subcommand)]
 pub enum MixinsCommand {
@@ -141,7 +141,7 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
                     )
                     .await?
             };
-            println!(
+            outln!(
                 "installed the {} mixin v{} from {} ({})",
                 record.name,
                 record.version,
@@ -150,11 +150,11 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
                     .manifest_digest
                     .clone()
                     .unwrap_or_else(|| record.digest.to_string())
-            );
+            )?;
         }
         MixinsCommand::Uninstall { name } => {
             catalog.uninstall(&name)?;
-            println!("uninstalled the {name} mixin");
+            outln!("uninstalled the {name} mixin")?;
         }
         MixinsCommand::Publish {
             file,
@@ -172,11 +172,13 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
             let published =
                 publish_mixin(&registry(insecure_registries), &bytes, &reference).await?;
             let metadata = mixin.metadata();
-            println!(
+            outln!(
                 "published the {} mixin v{} to {}",
-                metadata.name, metadata.version, published.reference
-            );
-            println!("digest: {}", published.digest);
+                metadata.name,
+                metadata.version,
+                published.reference
+            )?;
+            outln!("digest: {}", published.digest)?;
         }
         MixinsCommand::Create { .. } => unreachable!("handled before the host is opened"),
     }
@@ -188,29 +190,29 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
 fn create(name: &str, dir: Option<PathBuf>) -> Result<ExitCode> {
     let dir = dir.unwrap_or_else(|| PathBuf::from(name));
     let files = mixin_scaffold::create(&dir, name)?;
-    println!("Created the {name} mixin in {}:", dir.display());
+    outln!("Created the {name} mixin in {}:", dir.display())?;
     for file in files.iter().filter(|f| !f.starts_with(dir.join("vendor"))) {
-        println!("  {}", file.display());
+        outln!("  {}", file.display())?;
     }
-    println!(
+    outln!(
         "  {} (the mixin SDK and its WIT package)",
         dir.join("vendor").display()
-    );
-    println!("Next:");
-    println!("  cd {}", dir.display());
-    println!("  cargo test");
-    println!("  cargo build --target wasm32-wasip2 --release");
-    println!(
+    )?;
+    outln!("Next:")?;
+    outln!("  cd {}", dir.display())?;
+    outln!("  cargo test")?;
+    outln!("  cargo build --target wasm32-wasip2 --release")?;
+    outln!(
         "  wharf mixins publish target/wasm32-wasip2/release/{} --reference REGISTRY/REPOSITORY/{name}:0.1.0",
         mixin_scaffold::component_file(name)
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn registry(insecure: Vec<String>) -> Registry {
     Registry::new(RegistryOptions {
         insecure,
-        progress: true,
+        progress: super::progress::TerminalProgress::shared(),
         ..RegistryOptions::default()
     })
 }

@@ -10,18 +10,31 @@ use wharf::sets::SetKind;
 mod actions;
 mod build;
 mod bundle_source;
+mod diagnostics;
 mod distribution;
 mod installations;
+mod key_value;
 mod mixins;
-mod output;
+pub mod output;
+mod progress;
 mod secrets;
 mod sets;
 mod version;
+mod yaml;
 
 /// Wharf builds, publishes and runs Cloud Native Application Bundles whose
 /// mixins are sandboxed WebAssembly components.
 #[derive(Debug, Parser)]
-#[command(name = "wharf", version, about, propagate_version = true)]
+#[command(
+    name = "wharf",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Set WHARF_LOG=debug to see registry calls, credential lookups, cache \
+                  decisions and mixin calls on stderr (filters as in RUST_LOG: \
+                  WHARF_LOG=wharf::oci=debug; name a dependency to see its events too: \
+                  WHARF_LOG=debug,oci_client=debug)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -80,6 +93,8 @@ enum Command {
     #[command(subcommand, alias = "log")]
     Logs(installations::LogsCommand),
 }
+
+pub use diagnostics::init as init_diagnostics;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<ExitCode> {

@@ -1,8 +1,17 @@
-//! Output formats shared by every command that prints data.
+//! Output formats shared by every command that prints data, and the one
+//! way to standard output.
+//!
+//! Every write to stdout goes through [`write_stdout`] (or [`outln!`]),
+//! never `println!`: a reader that stops reading (`wharf list -o json |
+//! head -1`) closes the pipe, `println!` then panics, and a plain write
+//! fails with an error message nobody asked for. Here that write fails
+//! with [`StdoutClosed`], which `main` turns into a quiet exit. Only
+//! stdout's broken pipe counts: one from a socket or a child process is
+//! still an error worth reporting.
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 /// How a command prints its result (`-o`, `--output`), as in Porter.
@@ -17,23 +26,77 @@ pub enum OutputFormat {
     Yaml,
 }
 
+/// Standard output was closed before everything was written: the reader
+/// is gone, so there is nobody to tell.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+pub struct StdoutClosed;
+
+/// The exit status after [`StdoutClosed`]: success, as ripgrep does. The
+/// reader chose to stop (`| head -1`); that is not Wharf failing, and a
+/// `set -o pipefail` script must not fail because it took one line.
+pub const STDOUT_CLOSED_EXIT: u8 = 0;
+
+/// Whether `err` is, or was caused by, [`StdoutClosed`].
+pub fn is_stdout_closed(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| cause.is::<StdoutClosed>())
+}
+
+/// Writes `bytes` to stdout as they are, and flushes them.
+pub fn write_stdout(bytes: impl AsRef<[u8]>) -> Result<()> {
+    write_to(&mut std::io::stdout().lock(), bytes.as_ref())
+}
+
+/// Writes and flushes `bytes`; a broken pipe is [`StdoutClosed`].
+fn write_to(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(e).context("cannot write to standard output"),
+    }
+}
+
+/// `println!` through [`write_stdout`]: returns an error instead of
+/// panicking when stdout is closed.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::write_stdout("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;
+
 /// Prints `value` as indented JSON followed by a newline.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
+    write_stdout(json_text(value)?)
+}
+
+fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(value).context("cannot write the data as JSON")?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Prints `value` as YAML.
+pub fn print_yaml<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let value = serde_json::to_value(value).context("cannot write the data as YAML")?;
+    write_stdout(super::yaml::to_yaml(&value)?)
 }
 
 /// Prints rows as a table with aligned columns and a header.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    write_stdout(table_text(header, rows))
+}
+
+fn table_text(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let mut out = std::io::stdout().lock();
     let line = |cells: Vec<&str>| -> String {
         let padded: Vec<String> = cells
             .iter()
@@ -42,27 +105,17 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
             .collect();
         padded.join("   ").trim_end().to_string()
     };
-    writeln!(out, "{}", line(header.to_vec()))?;
+    let mut text = line(header.to_vec());
+    text.push('\n');
     for row in rows {
-        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+        text.push_str(&line(row.iter().map(String::as_str).collect()));
+        text.push('\n');
     }
-    Ok(())
+    text
 }
 
-/// Prints `value` as YAML.
-pub fn print_yaml<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let value = serde_json::to_value(value)?;
-    let mut out = String::new();
-    yaml_block(&value, 0, &mut out);
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    std::io::stdout().lock().write_all(out.as_bytes())?;
-    Ok(())
-}
-
-/// Prints structured data as JSON or YAML; `None` for plaintext, which each
-/// command formats itself.
+/// Prints structured data as JSON or YAML; `false` for plaintext, which
+/// each command formats itself.
 pub fn print_structured<T: Serialize + ?Sized>(format: OutputFormat, value: &T) -> Result<bool> {
     match format {
         OutputFormat::Json => print_json(value).map(|_| true),
@@ -71,81 +124,92 @@ pub fn print_structured<T: Serialize + ?Sized>(format: OutputFormat, value: &T) 
     }
 }
 
-/// A scalar as YAML: plain when that reads back as the same string,
-/// double-quoted (JSON escaping is valid YAML) otherwise.
-fn yaml_scalar(value: &serde_json::Value) -> String {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => {
-            let plain = !s.is_empty()
-                && !s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` ".contains(c))
-                && !s.ends_with(' ')
-                && !s.contains(": ")
-                && !s.contains(" #")
-                && !s.contains('\n')
-                && s.parse::<f64>().is_err()
-                && !matches!(
-                    s.as_str(),
-                    "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off"
-                );
-            if plain {
-                s.clone()
-            } else {
-                serde_json::to_string(s).unwrap_or_default()
-            }
-        }
-        other => other.to_string(),
-    }
+/// Docker's and the build's progress lines, on stderr. A terminal gets
+/// them as they are; a file or a pipe gets them without colour codes and
+/// cursor movement, which only make a log unreadable.
+pub fn progress_line(line: &str) {
+    use std::io::IsTerminal as _;
+    let mut stderr = std::io::stderr().lock();
+    // Progress that cannot be shown is not worth failing the command for.
+    let _ = if stderr.is_terminal() {
+        stderr.write_all(line.as_bytes())
+    } else {
+        stderr.write_all(wharf::text::strip_control_sequences(line).as_bytes())
+    };
 }
 
-fn yaml_block(value: &serde_json::Value, indent: usize, out: &mut String) {
-    use serde_json::Value;
-    let pad = " ".repeat(indent);
-    match value {
-        Value::Object(map) if map.is_empty() => out.push_str("{}\n"),
-        Value::Array(items) if items.is_empty() => out.push_str("[]\n"),
-        Value::Object(map) => {
-            for (key, v) in map {
-                out.push_str(&format!(
-                    "{pad}{}:",
-                    yaml_scalar(&Value::String(key.clone()))
-                ));
-                yaml_value(v, indent, out);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                match item {
-                    // `- key: value` with the map's other keys aligned under it.
-                    Value::Object(map) if !map.is_empty() => {
-                        let mut nested = String::new();
-                        yaml_block(item, indent + 2, &mut nested);
-                        out.push_str(&format!("{pad}- {}", &nested[indent + 2..]));
-                    }
-                    _ => {
-                        out.push_str(&format!("{pad}-"));
-                        yaml_value(item, indent, out);
-                    }
-                }
-            }
-        }
-        scalar => out.push_str(&format!("{pad}{}\n", yaml_scalar(scalar))),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn yaml_value(value: &serde_json::Value, indent: usize, out: &mut String) {
-    use serde_json::Value;
-    match value {
-        Value::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            yaml_block(value, indent + 2, out);
+    /// A reader that went away after `room` bytes.
+    struct ClosedAfter {
+        room: usize,
+        kind: std::io::ErrorKind,
+    }
+
+    impl Write for ClosedAfter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(self.kind.into());
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
         }
-        Value::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            yaml_block(value, indent + 2, out);
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
-        Value::Object(_) => out.push_str(" {}\n"),
-        Value::Array(_) => out.push_str(" []\n"),
-        scalar => out.push_str(&format!(" {}\n", yaml_scalar(scalar))),
+    }
+
+    #[test]
+    fn a_closed_stdout_is_a_quiet_exit() {
+        let text = json_text(&serde_json::json!({"installations": vec!["a"; 100]})).unwrap();
+        let mut closed = ClosedAfter {
+            room: 10,
+            kind: std::io::ErrorKind::BrokenPipe,
+        };
+        let err = write_to(&mut closed, text.as_bytes()).unwrap_err();
+        assert!(is_stdout_closed(&err), "{err:#}");
+        // Still recognised under the context a caller adds.
+        assert!(is_stdout_closed(&err.context("printing the list")));
+    }
+
+    #[test]
+    fn other_write_errors_and_other_broken_pipes_are_reported() {
+        let mut full = ClosedAfter {
+            room: 0,
+            kind: std::io::ErrorKind::StorageFull,
+        };
+        let err = write_to(&mut full, table_text(&["NAME"], &[]).as_bytes()).unwrap_err();
+        assert!(!is_stdout_closed(&err));
+        assert!(format!("{err:#}").contains("cannot write to standard output"));
+        // A broken pipe to a registry or a child process is a real error.
+        let elsewhere = anyhow::Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            .context("cannot push to the registry");
+        assert!(!is_stdout_closed(&elsewhere));
+    }
+
+    #[test]
+    fn everything_is_written_when_the_reader_stays() {
+        let mut open = ClosedAfter {
+            room: usize::MAX,
+            kind: std::io::ErrorKind::BrokenPipe,
+        };
+        write_to(&mut open, b"all of it\n").unwrap();
+        assert_eq!(open.room, usize::MAX - 10);
+    }
+
+    #[test]
+    fn tables_align_their_columns() {
+        let text = table_text(
+            &["NAME", "VALUE"],
+            &[
+                vec!["a".into(), "1".into()],
+                vec!["longer".into(), String::new()],
+            ],
+        );
+        assert_eq!(text, "NAME     VALUE\na        1\nlonger\n");
     }
 }

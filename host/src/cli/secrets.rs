@@ -12,7 +12,7 @@ use clap::Subcommand;
 use wharf::home::WharfHome;
 use wharf::secrets::NamedSecrets;
 
-use super::output::{OutputFormat, print_structured};
+use super::output::{OutputFormat, outln, print_structured};
 
 #[derive(Debug, Subcommand)]
 pub enum SecretsCommand {
@@ -62,7 +62,7 @@ pub fn run(command: SecretsCommand) -> Result<ExitCode> {
             let keys = secrets.keys()?;
             if !print_structured(output, &keys)? {
                 for key in keys {
-                    println!("{key}");
+                    outln!("{key}")?;
                 }
             }
         }

@@ -16,7 +16,7 @@ use wharf::sets::{
 };
 use wharf::time::Timestamp;
 
-use super::output::{OutputFormat, print_structured, print_table};
+use super::output::{OutputFormat, outln, print_structured, print_table, write_stdout};
 
 #[path = "sets_generate.rs"]
 mod generate;
@@ -114,11 +114,11 @@ pub async fn run(kind: SetKind, command: SetsCommand) -> Result<ExitCode> {
         } => show(&open()?, kind, &namespace, &name, output)?,
         SetsCommand::Delete { name, namespace } => {
             open()?.delete(kind, &namespace, &name)?;
-            println!(
+            outln!(
                 "Deleted {} {}",
                 kind.set_noun(),
                 qualified_name(&namespace, &name)
-            );
+            )?;
         }
         SetsCommand::Generate(args) => generate::run(&open()?, kind, args).await?,
     }
@@ -135,11 +135,7 @@ fn open() -> Result<SetStore> {
 /// as Porter does.
 fn create(kind: SetKind, file: Option<&Path>, format: Option<FileFormat>) -> Result<()> {
     let Some(file) = file else {
-        print!(
-            "{}",
-            template_text(kind, format.unwrap_or(FileFormat::Yaml))
-        );
-        return Ok(());
+        return write_stdout(template_text(kind, format.unwrap_or(FileFormat::Yaml)));
     };
     let format = match format {
         Some(format) => format,
@@ -152,15 +148,15 @@ fn create(kind: SetKind, file: Option<&Path>, format: Option<FileFormat>) -> Res
                 "{} already exists; choose another file name, or delete it first",
                 file.display()
             ),
-            e => anyhow!(e),
+            e => anyhow!(e).context(format!("cannot create {}", file.display())),
         },
     )?;
-    println!(
+    outln!(
         "Created {}: edit it, then store it with `wharf {} apply {}`",
         file.display(),
         kind.command(),
         file.display()
-    );
+    )?;
     Ok(())
 }
 
@@ -268,7 +264,7 @@ fn apply(store: &SetStore, kind: SetKind, file: &Path, namespace: Option<String>
     let stored = store
         .apply(set)
         .with_context(|| format!("cannot apply {}", file.display()))?;
-    println!("Applied {} {}", kind.set_noun(), stored.qualified_name());
+    outln!("Applied {} {}", kind.set_noun(), stored.qualified_name())?;
     Ok(())
 }
 
@@ -319,9 +315,9 @@ fn show(
         fields.push(("Labels", labels.join(", ")));
     }
     for (field, value) in fields {
-        println!("{:<11}{value}", format!("{field}:"));
+        outln!("{:<11}{value}", format!("{field}:"))?;
     }
-    println!();
+    outln!()?;
     // A `secret` hint is the key, never the value: printing it is safe.
     let rows: Vec<Vec<String>> = set
         .entries

@@ -14,6 +14,7 @@ use wharf::sets::{
 };
 
 use super::super::bundle_source::BundleSourceArgs;
+use super::super::output::{outln, progress_line};
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -27,16 +28,16 @@ pub struct GenerateArgs {
 }
 
 pub async fn run(store: &SetStore, kind: SetKind, args: GenerateArgs) -> Result<()> {
-    let loaded = args.bundle.load(&mut |line| eprint!("{line}")).await?;
+    let loaded = args.bundle.load(&mut progress_line).await?;
     let bundle = &loaded.bundle;
     let name = args.name.unwrap_or_else(|| bundle.name.clone());
     if user_entries(bundle, kind).is_empty() {
-        println!(
+        outln!(
             "The bundle {} has no {}s to set, so no {} was generated",
             bundle.name,
             kind.noun(),
             kind.set_noun()
-        );
+        )?;
         return Ok(());
     }
     let mut set = if std::io::stdin().is_terminal() {
@@ -53,11 +54,11 @@ pub async fn run(store: &SetStore, kind: SetKind, args: GenerateArgs) -> Result<
         generate_with(bundle, kind, |entry, _| default_source(entry))
     };
     if set.entries.is_empty() {
-        println!(
+        outln!(
             "Every {} was skipped, so no {} was stored",
             kind.noun(),
             kind.set_noun()
-        );
+        )?;
         return Ok(());
     }
     set.name = name;
@@ -65,7 +66,7 @@ pub async fn run(store: &SetStore, kind: SetKind, args: GenerateArgs) -> Result<
     let stored = store
         .apply(set)
         .with_context(|| format!("cannot store the generated {}", kind.set_noun()))?;
-    println!(
+    outln!(
         "Generated {} {} with {} {}{} in {}; see it with `wharf {} show {}{}`",
         kind.set_noun(),
         stored.qualified_name(),
@@ -80,7 +81,7 @@ pub async fn run(store: &SetStore, kind: SetKind, args: GenerateArgs) -> Result<
         } else {
             format!(" -n {}", stored.namespace)
         }
-    );
+    )?;
     Ok(())
 }
 

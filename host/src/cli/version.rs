@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::output::{OutputFormat, print_json};
+use super::output::{OutputFormat, outln, print_json};
 
 #[derive(Debug, clap::Args)]
 pub struct VersionArgs {
@@ -32,8 +32,8 @@ pub fn run(args: VersionArgs) -> Result<ExitCode> {
         OutputFormat::Json => print_json(&info)?,
         OutputFormat::Yaml => super::output::print_yaml(&info)?,
         OutputFormat::Plaintext => {
-            println!("wharf v{}", info.version);
-            println!("mixin world: {}", info.mixin_world);
+            outln!("wharf v{}", info.version)?;
+            outln!("mixin world: {}", info.mixin_world)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -14,6 +14,7 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use crate::digest::{Digest, DigestHasher};
 
@@ -51,14 +52,20 @@ impl CompiledCache {
         bytes: &[u8],
     ) -> wasmtime::Result<(Component, CacheOutcome)> {
         let path = self.entry_path(digest);
+        let started = Instant::now();
         let had_entry = path.exists();
         if had_entry && let Some(component) = read_entry(engine, &path) {
+            tracing::debug!(
+                component = %digest,
+                elapsed = ?started.elapsed(),
+                "compiled-component cache: hit on disk"
+            );
             return Ok((component, CacheOutcome::Cached));
         }
         let compiled = engine.precompile_component(bytes)?;
         // A failure to cache is not a failure to load: the next run compiles
         // again, which is slower but correct.
-        let _ = write_entry(&path, &compiled);
+        let cached = write_entry(&path, &compiled);
         // SAFETY: the bytes were produced just now by this engine.
         let component = unsafe { Component::deserialize(engine, &compiled)? };
         let outcome = if had_entry {
@@ -66,6 +73,17 @@ impl CompiledCache {
         } else {
             CacheOutcome::Compiled
         };
+        let decision = if had_entry {
+            "entry unusable, recompiled"
+        } else {
+            "miss, compiled"
+        };
+        tracing::debug!(
+            component = %digest,
+            elapsed = ?started.elapsed(),
+            write_error = cached.err().map(tracing::field::display),
+            "compiled-component cache: {decision}"
+        );
         Ok((component, outcome))
     }
 }

@@ -117,6 +117,26 @@ pub enum TrapReason {
 }
 
 impl MixinError {
+    /// Which case this is, in a word or two, for diagnostics that must not
+    /// quote the mixin's own message (it may repeat a step's values).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MixinError::Failed { .. } => "failed",
+            MixinError::Denied { .. } => "denied",
+            MixinError::Trapped { reason, .. } => match reason {
+                TrapReason::Timeout(_) => "trapped: timeout",
+                TrapReason::MemoryLimit { .. } => "trapped: memory limit",
+                TrapReason::OutputLimit(_) => "trapped: output limit",
+                TrapReason::Panic(_) => "trapped: panic",
+                TrapReason::Other(_) => "trapped",
+            },
+            MixinError::IncompatibleWorld { .. } => "incompatible world",
+            MixinError::NotAComponent { .. } => "not a component",
+            MixinError::Io { .. } => "io",
+            MixinError::Host { .. } => "host error",
+        }
+    }
+
     /// The mixin (or origin) the error is about.
     pub fn mixin(&self) -> &str {
         match self {

@@ -153,13 +153,27 @@ impl MixinHost {
     pub async fn load(&self, origin: &str, bytes: Vec<u8>) -> Result<LoadedMixin, MixinError> {
         let digest = Digest::of(&bytes);
         if let Some(loaded) = self.cached_in_memory(&digest) {
+            tracing::debug!(
+                component = %digest,
+                origin,
+                "compiled-component cache: hit in memory"
+            );
             return Ok(loaded);
         }
         check_header(origin, &bytes)?;
         let shared = self.shared.clone();
         let compiled = tokio::task::spawn_blocking(move || match &shared.cache {
             Some(cache) => cache.load_or_compile(&shared.engine, &digest, &bytes),
-            None => Component::new(&shared.engine, &bytes).map(|c| (c, CacheOutcome::Compiled)),
+            None => {
+                let started = std::time::Instant::now();
+                let compiled = Component::new(&shared.engine, &bytes);
+                tracing::debug!(
+                    component = %digest,
+                    elapsed = ?started.elapsed(),
+                    "compiled without a cache"
+                );
+                compiled.map(|c| (c, CacheOutcome::Compiled))
+            }
         })
         .await
         .map_err(|e| MixinError::Host {

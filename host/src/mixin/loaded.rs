@@ -45,6 +45,19 @@ enum CallKind {
     Execute,
 }
 
+impl CallKind {
+    /// The world's export this call is, for diagnostics.
+    fn export(self) -> &'static str {
+        match self {
+            CallKind::Metadata => "metadata",
+            CallKind::Schema => "schema",
+            CallKind::Build => "build",
+            CallKind::Lint => "lint",
+            CallKind::Execute => "execute",
+        }
+    }
+}
+
 /// What a call may touch besides its own memory.
 struct Capabilities<'a> {
     commands: CommandGrant,
@@ -247,6 +260,7 @@ impl LoadedMixin {
             _ => self.shared.limits.pure,
         };
         let record = Arc::new(CallRecord::default());
+        let started = std::time::Instant::now();
         let mut store = self.new_store(&capabilities, &limits, record.clone())?;
         let outcome = tokio::time::timeout(limits.timeout, async {
             let api = self.pre.instantiate_async(&mut store).await?;
@@ -254,7 +268,17 @@ impl LoadedMixin {
         })
         .await;
         drop(store);
-        self.settle(outcome, &record, &limits)
+        let settled = self.settle(outcome, &record, &limits);
+        // Names and the outcome only: a call's input and the mixin's
+        // messages can carry a step's values.
+        tracing::debug!(
+            mixin = %self.metadata.name,
+            export = kind.export(),
+            elapsed = ?started.elapsed(),
+            outcome = settled.as_ref().map_or_else(MixinError::kind, |_| "ok"),
+            "mixin call"
+        );
+        settled
     }
 
     fn new_store(

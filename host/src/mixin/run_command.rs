@@ -79,6 +79,13 @@ pub(crate) async fn run(
     let status = child.wait().await.map_err(|e| {
         CommandError::SpawnFailed(format!("waiting for {}: {e}", spec.program.display()))
     })?;
+    // The program only: arguments and environment can carry secrets.
+    tracing::debug!(
+        mixin = spec.mixin,
+        program = %spec.program.display(),
+        exit_code = status.code(),
+        "mixin command ran"
+    );
     Ok(CommandResult {
         exit_code: status.code().unwrap_or(-1),
         stdout: out,

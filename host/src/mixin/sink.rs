@@ -5,7 +5,9 @@
 //! anything is written; the CLI's writes to the terminal.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::text::{ControlStripper, strip_control_sequences};
 
 /// Which stream a chunk of output came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,33 +44,56 @@ pub trait OutputSink: Send + Sync {
 }
 
 /// Writes output to this process's stdout and stderr, and log lines of
-/// `min_level` and above to stderr.
-#[derive(Debug, Clone, Copy)]
+/// `min_level` and above to stderr, without control sequences: a mixin is
+/// untrusted, and an escape sequence it prints could rewrite what the
+/// terminal shows or reach a log file (see [`crate::text`]).
+#[derive(Debug)]
 pub struct TerminalSink {
     /// The quietest level shown.
     pub min_level: LogLevel,
+    /// Each stream's stripper: a sequence can be cut between two chunks.
+    stdout: Mutex<ControlStripper>,
+    stderr: Mutex<ControlStripper>,
+}
+
+impl TerminalSink {
+    /// A sink showing log lines of `min_level` and above.
+    pub fn new(min_level: LogLevel) -> Self {
+        Self {
+            min_level,
+            stdout: Mutex::default(),
+            stderr: Mutex::default(),
+        }
+    }
 }
 
 impl Default for TerminalSink {
     fn default() -> Self {
-        Self {
-            min_level: LogLevel::Info,
-        }
+        Self::new(LogLevel::Info)
     }
 }
 
 impl OutputSink for TerminalSink {
     fn output(&self, _mixin: &str, stream: Stream, bytes: &[u8]) {
+        let stripper = match stream {
+            Stream::Stdout => &self.stdout,
+            Stream::Stderr => &self.stderr,
+        };
+        let text = stripper
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .strip(bytes);
         // A closed terminal must not fail the mixin; the output is also
         // captured for the caller, so dropping it here loses nothing.
         let _ = match stream {
-            Stream::Stdout => std::io::stdout().lock().write_all(bytes),
-            Stream::Stderr => std::io::stderr().lock().write_all(bytes),
+            Stream::Stdout => std::io::stdout().lock().write_all(&text),
+            Stream::Stderr => std::io::stderr().lock().write_all(&text),
         };
     }
 
     fn log(&self, mixin: &str, level: LogLevel, message: &str) {
         if level >= self.min_level {
+            let message = strip_control_sequences(message);
             let _ = writeln!(std::io::stderr().lock(), "{mixin}: {message}");
         }
     }

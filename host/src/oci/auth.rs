@@ -112,6 +112,10 @@ impl DockerConfig {
     /// or `None` for anonymous access.
     pub fn credentials(&self, registry: &str) -> Result<Option<Credentials>, AuthError> {
         let Some(config_path) = self.dir.as_ref().map(|d| d.join("config.json")) else {
+            tracing::debug!(
+                registry,
+                "registry credentials: none (no Docker config directory)"
+            );
             return Ok(None);
         };
         let config = match std::fs::read(&config_path) {
@@ -121,7 +125,14 @@ impl DockerConfig {
                     detail: e.to_string(),
                 })?
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::debug!(
+                    registry,
+                    config = %config_path.display(),
+                    "registry credentials: none (no Docker config)"
+                );
+                return Ok(None);
+            }
             Err(e) => {
                 return Err(AuthError::Config {
                     path: config_path,
@@ -136,14 +147,38 @@ impl DockerConfig {
             .filter(|h| !h.is_empty());
         if let Some(helper) = helper {
             let found = self.run_helper(helper, registry, &config_path)?;
+            // Where credentials came from, never what they are.
+            let source = if entry(&config, "credHelpers", &key).is_some() {
+                "credHelpers"
+            } else {
+                "credsStore"
+            };
+            tracing::debug!(
+                registry,
+                source,
+                helper = %format_args!("docker-credential-{helper}"),
+                found = found.is_some(),
+                "registry credentials: asked the credential helper"
+            );
             if found.is_some() {
                 return Ok(found);
             }
         }
-        match entry(&config, "auths", &key) {
-            Some(auth) => inline_credentials(auth, registry, &config_path),
-            None => Ok(None),
-        }
+        let found = match entry(&config, "auths", &key) {
+            Some(auth) => inline_credentials(auth, registry, &config_path)?,
+            None => None,
+        };
+        let (source, outcome) = match found {
+            Some(_) => ("auths", "from the config's auths"),
+            None => ("none", "none, anonymous access"),
+        };
+        tracing::debug!(
+            registry,
+            source,
+            config = %config_path.display(),
+            "registry credentials: {outcome}"
+        );
+        Ok(found)
     }
 
     /// Runs `docker-credential-<helper> get` with the server address on
@@ -398,6 +433,49 @@ mod tests {
         let docker = DockerConfig::new(dir.path(), None);
         let err = docker.credentials("ghcr.io").unwrap_err().to_string();
         assert!(err.contains("not base64"), "{err}");
+    }
+
+    #[test]
+    fn lookups_log_where_credentials_came_from_but_never_what_they_are() {
+        let encoded = base64::engine::general_purpose::STANDARD.encode("alice:s3cret");
+        let dir = config_dir(&format!(
+            r#"{{"credHelpers": {{"ghcr.io": "fake"}},
+                "auths": {{"quay.io": {{"auth": "{encoded}"}}, "plain.example.com": {{"username": "bob", "password": "pw-bob"}}}}}}"#
+        ));
+        let path = fake_helper(dir.path(), "ghcr.io");
+        let docker = DockerConfig::new(dir.path(), Some(path));
+        let log = crate::test_logs::logged(|| {
+            for registry in [
+                "ghcr.io",
+                "quay.io",
+                "plain.example.com",
+                "nowhere.example.com",
+            ] {
+                assert!(docker.credentials(registry).is_ok(), "{registry}");
+            }
+        });
+        for expected in [
+            "registry=\"ghcr.io\"",
+            "source=\"credHelpers\"",
+            "helper=docker-credential-fake",
+            "registry=\"quay.io\"",
+            "source=\"auths\"",
+            "registry=\"nowhere.example.com\"",
+            "none, anonymous access",
+        ] {
+            assert!(log.contains(expected), "{expected} missing from:\n{log}");
+        }
+        for secret in [
+            "helper-user",
+            "helper-secret",
+            "alice",
+            "s3cret",
+            encoded.as_str(),
+            "bob",
+            "pw-bob",
+        ] {
+            assert!(!log.contains(secret), "{secret} logged:\n{log}");
+        }
     }
 
     #[test]

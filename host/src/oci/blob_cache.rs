@@ -67,7 +67,10 @@ impl BlobCache {
         let (expected, path) = self.path(digest)?;
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::debug!(digest, "blob cache: miss");
+                return Ok(None);
+            }
             Err(source) => {
                 return Err(BlobCacheError::Io {
                     action: "read",
@@ -78,8 +81,10 @@ impl BlobCache {
         };
         if Digest::of(&bytes) != expected {
             let _ = std::fs::remove_file(&path);
+            tracing::debug!(digest, "blob cache: damaged entry removed, a miss");
             return Ok(None);
         }
+        tracing::debug!(digest, size = bytes.len(), "blob cache: hit");
         Ok(Some(bytes))
     }
 
@@ -157,5 +162,35 @@ mod tests {
             assert!(matches!(cache.get(bad), Err(BlobCacheError::BadDigest(_))));
         }
         assert!(!Digest::is_valid(&format!("sha256:{}", "A".repeat(64))));
+    }
+
+    #[test]
+    fn hits_and_misses_are_logged() {
+        let (_dir, cache) = cache();
+        let digest = Digest::of(b"hello").to_string();
+        let log = crate::test_logs::logged(|| {
+            assert_eq!(cache.get(&digest).unwrap(), None);
+            cache.put(&digest, b"hello").unwrap();
+            assert!(cache.get(&digest).unwrap().is_some());
+            std::fs::write(
+                cache.dir().join(Digest::parse(&digest).unwrap().hex()),
+                b"hellO",
+            )
+            .unwrap();
+            assert_eq!(cache.get(&digest).unwrap(), None);
+        });
+        let decisions: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains(&digest))
+            .filter_map(|line| line.split("blob cache: ").nth(1))
+            .collect();
+        assert_eq!(
+            decisions.len(),
+            3,
+            "one event per lookup, each naming the digest:\n{log}"
+        );
+        assert!(decisions[0].starts_with("miss"), "{log}");
+        assert!(decisions[1].starts_with("hit"), "{log}");
+        assert!(decisions[2].starts_with("damaged entry removed"), "{log}");
     }
 }

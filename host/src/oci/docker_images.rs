@@ -1,6 +1,7 @@
 //! Moving images between the Docker Engine and a registry, through the
 //! Engine itself: it already knows how to push and pull layers, and the
-//! invocation image lives there after `wharf build`.
+//! invocation image lives there after `wharf build`. The Engine's status
+//! messages go to the registry client's [`Registry::progress`].
 
 use anyhow::{Context, Result, anyhow};
 use bollard::Docker;
@@ -9,9 +10,9 @@ use bollard::query_parameters::{
     CreateImageOptionsBuilder, PushImageOptionsBuilder, TagImageOptionsBuilder,
 };
 use futures_util::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::registry::Registry;
+use crate::progress::ProgressTask;
 
 /// `repository:tag` split at the tag's colon (a port's colon comes before
 /// the last slash).
@@ -63,18 +64,20 @@ pub async fn push(
         Some(PushImageOptionsBuilder::default().tag(tag).build()),
         credentials(registry, registry_host),
     );
-    let bar = progress_bar(&format!("pushing {target}:{tag}"));
+    let bar = registry
+        .progress()
+        .start(&format!("pushing {target}:{tag}"), None);
     while let Some(progress) = pushing.next().await {
         let progress =
             progress.map_err(|e| anyhow!("Docker could not push {target}:{tag}: {e}"))?;
         show(
-            &bar,
+            bar.as_ref(),
             None,
             progress.status.as_deref(),
             progress.progress_detail.as_ref(),
         );
         if let Some(detail) = progress.error_detail.and_then(|d| d.message) {
-            bar.abandon();
+            bar.finish();
             return Err(anyhow!(
                 "Docker could not push {target}:{tag}: {detail}; check that the registry \
                  {registry_host} is running and that you may push to it (`docker login \
@@ -82,7 +85,7 @@ pub async fn push(
             ));
         }
     }
-    bar.finish_and_clear();
+    bar.finish();
     Ok(())
 }
 
@@ -109,7 +112,9 @@ pub async fn ensure_pulled(docker: &Docker, registry: &Registry, reference: &str
         .build();
     let mut pulling =
         docker.create_image(Some(options), None, credentials(registry, registry_host));
-    let bar = progress_bar(&format!("pulling {reference}"));
+    let bar = registry
+        .progress()
+        .start(&format!("pulling {reference}"), None);
     while let Some(progress) = pulling.next().await {
         let progress = progress.map_err(|e| {
             anyhow!(
@@ -118,38 +123,23 @@ pub async fn ensure_pulled(docker: &Docker, registry: &Registry, reference: &str
             )
         })?;
         show(
-            &bar,
+            bar.as_ref(),
             progress.id.as_deref(),
             progress.status.as_deref(),
             progress.progress_detail.as_ref(),
         );
         if let Some(detail) = progress.error_detail.and_then(|d| d.message) {
-            bar.abandon();
+            bar.finish();
             return Err(anyhow!("Docker could not pull {reference}: {detail}"));
         }
     }
-    bar.finish_and_clear();
+    bar.finish();
     Ok(())
-}
-
-/// A spinner with Docker's latest status, drawn only on a terminal.
-fn progress_bar(label: &str) -> ProgressBar {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix} {wide_msg}") {
-        bar.set_style(style);
-    }
-    bar.set_prefix(label.to_string());
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
 }
 
 /// Shows one of Docker's progress messages: `layer: Pushing 12/40 MB`.
 fn show(
-    bar: &ProgressBar,
+    bar: &dyn ProgressTask,
     layer: Option<&str>,
     status: Option<&str>,
     detail: Option<&bollard::models::ProgressDetail>,
@@ -166,7 +156,7 @@ fn show(
     {
         message.push_str(&format!(" {}/{} MB", current >> 20, total >> 20));
     }
-    bar.set_message(message);
+    bar.set_message(&message);
 }
 
 #[cfg(test)]

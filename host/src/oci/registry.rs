@@ -11,13 +11,11 @@
 //! ([`RegistryError`]) say what failed and what to do.
 
 use std::collections::HashMap;
-use std::io::IsTerminal as _;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use indicatif::{ProgressBar, ProgressStyle};
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::OciDistributionError;
 use oci_client::secrets::RegistryAuth;
@@ -26,8 +24,10 @@ use oci_client::{Client, Reference};
 use super::auth::DockerConfig;
 use super::media_types;
 use crate::digest::Digest;
+use crate::progress::{NoProgress, Progress, ProgressTask};
 
 mod error;
+mod traced;
 
 pub use error::{Problem, RegistryError};
 use error::{chain, classify, failed, is_digest_error};
@@ -49,15 +49,25 @@ const ANY_MANIFEST: &[&str] = &[
 ];
 
 /// How a [`Registry`] behaves.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RegistryOptions {
     /// Registries (`host` or `host:port`) allowed plain HTTP besides
     /// loopback ones.
     pub insecure: Vec<String>,
     /// The largest blob accepted.
     pub max_blob_bytes: u64,
-    /// Show progress bars for blob transfers when stderr is a terminal.
-    pub progress: bool,
+    /// Where blob transfers, and the Docker pushes and pulls done for
+    /// this registry, report their progress.
+    pub progress: Arc<dyn Progress>,
+}
+
+impl std::fmt::Debug for RegistryOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryOptions")
+            .field("insecure", &self.insecure)
+            .field("max_blob_bytes", &self.max_blob_bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for RegistryOptions {
@@ -65,7 +75,7 @@ impl Default for RegistryOptions {
         Self {
             insecure: Vec::new(),
             max_blob_bytes: DEFAULT_MAX_BLOB_BYTES,
-            progress: false,
+            progress: Arc::new(NoProgress),
         }
     }
 }
@@ -153,10 +163,8 @@ impl Registry {
             })
     }
 
-    /// Pulls a manifest of one of `accepted_media_types` (any manifest when
-    /// empty), refusing bytes that do not match the reference's digest or
-    /// the registry's `Docker-Content-Digest`.
-    pub async fn pull_manifest(
+    /// [`Registry::pull_manifest`], without its diagnostics event.
+    async fn pull_manifest_untraced(
         &self,
         r: &Reference,
         accepted_media_types: &[&str],
@@ -209,9 +217,8 @@ impl Registry {
         })
     }
 
-    /// Pulls a blob of `r`'s repository, refusing it if it is over the cap
-    /// or `expected_size`, or does not hash to `digest`.
-    pub async fn pull_blob(
+    /// [`Registry::pull_blob`], without its diagnostics event.
+    async fn pull_blob_untraced(
         &self,
         r: &Reference,
         digest: &str,
@@ -245,7 +252,7 @@ impl Registry {
         if let Some(length) = stream.content_length.filter(|&l| l > limit) {
             return Err(size_error(length));
         }
-        let bar = self.progress_bar(stream.content_length.or(expected_size), "pulling", digest);
+        let bar = self.progress_task(stream.content_length.or(expected_size), "pulling", digest);
         let mut hasher = Digest::hasher();
         let mut bytes = Vec::with_capacity(limit.min(64 << 20) as usize);
         while let Some(piece) = stream.next().await {
@@ -253,7 +260,7 @@ impl Registry {
                 Ok(piece) => {
                     let received = (bytes.len() + piece.len()) as u64;
                     if received > limit {
-                        bar.finish_and_clear();
+                        bar.finish();
                         return Err(size_error(received));
                     }
                     hasher.update(&piece);
@@ -263,7 +270,7 @@ impl Registry {
                 // oci-client's own check; the one below names both digests.
                 Err(e) if is_digest_error(&e) => break,
                 Err(e) => {
-                    bar.finish_and_clear();
+                    bar.finish();
                     return Err(fail(Problem::Other(format!(
                         "the download broke off: {}",
                         chain(&e)
@@ -271,7 +278,7 @@ impl Registry {
                 }
             }
         }
-        bar.finish_and_clear();
+        bar.finish();
         let actual = hasher.finish().to_string();
         if actual != digest {
             return Err(fail(Problem::DigestMismatch {
@@ -286,9 +293,12 @@ impl Registry {
         Ok(bytes)
     }
 
-    /// Pushes a blob into `r`'s repository (unless it is there already) and
-    /// returns its digest.
-    pub async fn push_blob(&self, r: &Reference, bytes: &[u8]) -> Result<String, RegistryError> {
+    /// [`Registry::push_blob`], without its diagnostics event.
+    async fn push_blob_untraced(
+        &self,
+        r: &Reference,
+        bytes: &[u8],
+    ) -> Result<String, RegistryError> {
         let fail = |problem| failed("push to".into(), r, problem);
         let digest = Digest::of(bytes).to_string();
         let endpoint = self.endpoint(r.resolve_registry()).await.map_err(fail)?;
@@ -297,7 +307,9 @@ impl Registry {
         if client.blob_exists(r, &digest).await.map_err(refused)? {
             return Ok(digest);
         }
-        let bar = self.progress_bar(Some(bytes.len() as u64), "pushing", &digest);
+        let bar: Arc<dyn ProgressTask> = self
+            .progress_task(Some(bytes.len() as u64), "pushing", &digest)
+            .into();
         let data = bytes::Bytes::copy_from_slice(bytes);
         let pieces: Vec<_> = (0..data.len())
             .step_by(PUSH_PIECE_BYTES)
@@ -312,7 +324,7 @@ impl Registry {
         let pushed = client
             .push_blob_stream(r, stream, &digest, Some(bytes.len() as u64))
             .await;
-        bar.finish_and_clear();
+        bar.finish();
         match pushed {
             Ok(_) => Ok(digest),
             // A registry that mishandles chunked uploads gets one PUT
@@ -325,9 +337,8 @@ impl Registry {
         }
     }
 
-    /// Pushes these exact manifest bytes to `r`'s tag, or to its digest
-    /// when it carries one, and returns their digest.
-    pub async fn push_manifest(
+    /// [`Registry::push_manifest`], without its diagnostics event.
+    async fn push_manifest_untraced(
         &self,
         r: &Reference,
         bytes: &[u8],
@@ -369,8 +380,8 @@ impl Registry {
         Ok(digest)
     }
 
-    /// Every tag of `r`'s repository.
-    pub async fn list_tags(&self, r: &Reference) -> Result<Vec<String>, RegistryError> {
+    /// [`Registry::list_tags`], without its diagnostics event.
+    async fn list_tags_untraced(&self, r: &Reference) -> Result<Vec<String>, RegistryError> {
         let fail = |problem| failed("list the tags of".into(), r, problem);
         let endpoint = self.endpoint(r.resolve_registry()).await.map_err(fail)?;
         let mut tags = Vec::new();
@@ -394,9 +405,11 @@ impl Registry {
         Ok(tags)
     }
 
-    /// The digest `r` points at, or `None` when the tag, digest or
-    /// repository does not exist.
-    pub async fn manifest_digest(&self, r: &Reference) -> Result<Option<String>, RegistryError> {
+    /// [`Registry::manifest_digest`], without its diagnostics event.
+    async fn manifest_digest_untraced(
+        &self,
+        r: &Reference,
+    ) -> Result<Option<String>, RegistryError> {
         let fail = |problem| failed(format!("look up {} in", version_of(r)), r, problem);
         let endpoint = self.endpoint(r.resolve_registry()).await.map_err(fail)?;
         match endpoint
@@ -471,21 +484,22 @@ impl Registry {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// A byte progress bar on stderr, hidden unless asked for and stderr is
-    /// a terminal (a log file should not fill with redraws).
-    fn progress_bar(&self, length: Option<u64>, verb: &str, digest: &str) -> ProgressBar {
-        if !self.inner.options.progress || !std::io::stderr().is_terminal() {
-            return ProgressBar::hidden();
-        }
-        let bar = length.map_or_else(ProgressBar::no_length, ProgressBar::new);
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
+    /// Where this client reports progress: blob transfers, and the
+    /// Docker Engine's pushes and pulls for this registry
+    /// ([`super::docker_images`]).
+    pub fn progress(&self) -> &dyn Progress {
+        self.inner.options.progress.as_ref()
+    }
+
+    /// A byte-counting task for one blob transfer.
+    fn progress_task(
+        &self,
+        length: Option<u64>,
+        verb: &str,
+        digest: &str,
+    ) -> Box<dyn ProgressTask> {
         let short = digest.get(..19).unwrap_or(digest);
-        bar.set_message(format!("{verb} {short}"));
-        bar
+        self.progress().start(&format!("{verb} {short}"), length)
     }
 }
 

@@ -212,7 +212,11 @@ pub async fn execute(
         }
     }
     if !options.no_logs {
-        finish.logs = Some(masker.mask_str(&capture.text()));
+        // No escape sequences in a stored log. Masked before stripping (a
+        // secret may hold control characters) and after (stripping can
+        // join a secret that a sequence split).
+        let log = crate::text::strip_control_sequences(&masker.mask_str(&capture.text()));
+        finish.logs = Some(masker.mask_str(&log));
     }
     let status = finish.status;
     let message = finish.message.clone();

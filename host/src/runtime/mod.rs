@@ -67,13 +67,11 @@ pub fn main() -> ExitCode {
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
     let debug = env.get("WHARF_DEBUG").is_some_and(|v| v == "true");
-    let sink = Arc::new(TerminalSink {
-        min_level: if debug {
-            LogLevel::Debug
-        } else {
-            LogLevel::Info
-        },
-    });
+    let sink = Arc::new(TerminalSink::new(if debug {
+        LogLevel::Debug
+    } else {
+        LogLevel::Info
+    }));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
