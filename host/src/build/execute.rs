@@ -34,7 +34,14 @@ pub async fn execute(
     let mut mixins = Vec::with_capacity(plan.mixins.len());
     for mixin in &plan.mixins {
         let component = &mixin.component;
+        let started = std::time::Instant::now();
         let framed = host.precompile(&component.source, &component.bytes)?;
+        tracing::debug!(
+            mixin = %mixin.name,
+            component = %mixin.digest,
+            elapsed = ?started.elapsed(),
+            "build: precompiled for the image's baseline x86-64 target"
+        );
         let staged = StagedMixin {
             name: mixin.name.clone(),
             version: mixin.version.clone(),

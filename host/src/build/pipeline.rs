@@ -60,6 +60,11 @@ pub async fn build(
     let previous = read_stamp(&inputs.bundle_dir);
     match Freshness::decide(&digest, previous, bundle_json.exists(), options.no_cache) {
         Freshness::UpToDate(stamp) => {
+            tracing::debug!(
+                inputs = %digest,
+                image = %stamp.image,
+                "build: up to date (same inputs as the last build); Docker is not contacted"
+            );
             return Ok(BuildResult {
                 image: stamp.image,
                 image_id: stamp.image_id,
@@ -67,7 +72,9 @@ pub async fn build(
                 up_to_date: true,
             });
         }
-        Freshness::Stale(_reason) => {}
+        Freshness::Stale(reason) => {
+            tracing::debug!(inputs = %digest, reason, "build: building");
+        }
     }
     let lines = mixin_lines(&inputs).await?;
     let plan = BuildPlan::new(&inputs, digest, lines);
