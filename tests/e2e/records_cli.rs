@@ -3,14 +3,11 @@
 //! show`): each test fills a fresh `WHARF_HOME` through the library's
 //! store, then runs the `wharf` binary on it and checks what it prints.
 
-#[path = "../../host/tests/store_common/mod.rs"]
-mod store_common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::store_common::{contains, run, spec};
 use serde_json::{Value, json};
-use store_common::{contains, run, spec};
 use tempfile::TempDir;
 use wharf::home::WharfHome;
 use wharf::store::{FinishRun, InstallationKey, InstallationStore, NewRun, SqliteStore};

@@ -25,24 +25,21 @@ use wharf_test_support::{guest_wasm, scratch_dir};
 
 const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
 
-/// A local release mirror for the host's terraform.
-struct Mirror {
-    /// The URL of the directory, as the bundle's `mirror`.
-    url: String,
-    /// The terraform version it serves.
+/// The host's terraform packaged as a HashiCorp release, made once per
+/// test process: zipping it takes seconds, and it never changes.
+struct Release {
+    /// The terraform version.
     version: String,
-    /// Every path requested so far.
-    requests: Arc<Mutex<Vec<String>>>,
-    _dir: tempfile::TempDir,
+    /// `terraform_<v>_linux_amd64.zip` and `terraform_<v>_SHA256SUMS`.
+    dir: tempfile::TempDir,
 }
 
-/// The mirror, made and served once per test process.
-fn mirror() -> &'static Mirror {
-    static MIRROR: OnceLock<Mirror> = OnceLock::new();
-    MIRROR.get_or_init(serve_terraform)
+fn release() -> &'static Release {
+    static RELEASE: OnceLock<Release> = OnceLock::new();
+    RELEASE.get_or_init(package_terraform)
 }
 
-fn serve_terraform() -> Mirror {
+fn package_terraform() -> Release {
     let binary = find_on_path("terraform")
         .expect("terraform must be on PATH: the test serves it to the image build");
     let version_json = run_ok(
@@ -72,32 +69,44 @@ fn serve_terraform() -> Mirror {
         &format!("terraform_{version}_SHA256SUMS"),
         &sums,
     );
+    Release { version, dir }
+}
 
-    let listener = TcpListener::bind("0.0.0.0:0").expect("bind the mirror");
-    let port = listener.local_addr().unwrap().port();
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let root = dir.path().to_path_buf();
-    let seen = requests.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let (root, seen) = (root.clone(), seen.clone());
-            std::thread::spawn(move || serve(stream, &root, &seen));
+/// A local release mirror for the host's terraform, one per test: what it
+/// saw was asked for by that test's build alone. It serves until the test
+/// process ends.
+struct Mirror {
+    /// The URL of the directory, as the bundle's `mirror`.
+    url: String,
+    /// The terraform version it serves.
+    version: String,
+    /// Every path requested so far.
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Mirror {
+    fn start() -> Mirror {
+        let release = release();
+        let listener = TcpListener::bind("0.0.0.0:0").expect("bind the mirror");
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let root = release.dir.path().to_path_buf();
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (root, seen) = (root.clone(), seen.clone());
+                std::thread::spawn(move || serve(stream, &root, &seen));
+            }
+        });
+
+        // Image builds run on Docker's default bridge, where the host is
+        // the gateway.
+        let host = ensure_docker().bridge_host_address();
+        Mirror {
+            url: format!("http://{host}:{port}/"),
+            version: release.version.clone(),
+            requests,
         }
-    });
-
-    // Image builds run on Docker's default bridge; its gateway is the host.
-    let gateway = run_ok(ensure_docker().docker().args([
-        "network",
-        "inspect",
-        "bridge",
-        "-f",
-        "{{(index .IPAM.Config 0).Gateway}}",
-    ]));
-    Mirror {
-        url: format!("http://{}:{port}/", gateway.trim()),
-        version,
-        requests,
-        _dir: dir,
     }
 }
 
@@ -182,11 +191,17 @@ output "info" {
 }
 "#;
 
-/// A bundle on `base` whose terraform files live in `tf_dir`, with Porter's
-/// state entries for the state file and the var file there; `config` is
-/// more of the mixin's configuration.
-fn terraform_bundle(name: &str, base: &str, tf_dir: &str, config: &str) -> tempfile::TempDir {
-    let mirror = mirror();
+/// A bundle on `base` that installs terraform from `mirror`, whose
+/// terraform files live in `tf_dir`, with Porter's state entries for the
+/// state file and the var file there; `config` is more of the mixin's
+/// configuration.
+fn terraform_bundle(
+    mirror: &Mirror,
+    name: &str,
+    base: &str,
+    tf_dir: &str,
+    config: &str,
+) -> tempfile::TempDir {
     let dir = scratch_dir();
     write_file(
         dir.path(),
@@ -320,7 +335,8 @@ uninstall:
 /// Install, upgrade, a custom action and uninstall on Porter's Debian base.
 #[test]
 fn terraform_lifecycle_keeps_state_in_the_state_bag() {
-    let dir = terraform_bundle("tf-lifecycle", DEBIAN_IMAGE, "terraform", "");
+    let mirror = Mirror::start();
+    let dir = terraform_bundle(&mirror, "tf-lifecycle", DEBIAN_IMAGE, "terraform", "");
     let wharf = wharf_with_terraform(dir.path());
     assert!(
         wharf
@@ -340,8 +356,8 @@ fn terraform_lifecycle_keeps_state_in_the_state_bag() {
         "{}",
         install.stdout
     );
-    let zip = format!("terraform_{}_linux_amd64.zip", mirror().version);
-    let served: BTreeSet<String> = mirror().requests.lock().unwrap().iter().cloned().collect();
+    let zip = format!("terraform_{}_linux_amd64.zip", mirror.version);
+    let served: BTreeSet<String> = mirror.requests.lock().unwrap().iter().cloned().collect();
     assert!(
         served.contains(&zip),
         "the build used the mirror: {served:?}"
@@ -414,7 +430,9 @@ fn terraform_lifecycle_keeps_state_in_the_state_bag() {
 /// of the `initFile`, whose files must still be the bundle user's to use.
 #[test]
 fn terraform_installs_on_busybox_with_a_configured_working_dir() {
+    let mirror = Mirror::start();
     let dir = terraform_bundle(
+        &mirror,
         "tf-busybox",
         BUSYBOX_IMAGE,
         "infra",

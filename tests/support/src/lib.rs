@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod docker;
+pub mod docker_bridge;
 pub mod docker_proxy;
 pub mod fault_proxy;
 pub mod registry;

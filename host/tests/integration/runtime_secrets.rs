@@ -1,9 +1,7 @@
 //! The runtime keeps secrets out of everything it streams and out of its
 //! errors, with real commands printing them.
 
-mod runtime_common;
-
-use runtime_common::{BundleJson, Staged};
+use crate::runtime_common::{BundleJson, Staged};
 use serde_json::json;
 
 const SECRETS_MANIFEST: &str = r#"schemaVersion: 1.0.1

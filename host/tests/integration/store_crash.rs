@@ -3,10 +3,8 @@
 
 #![cfg(feature = "cli")]
 
-mod store_common;
-
+use crate::store_common::{Home, run, spec};
 use serde_json::json;
-use store_common::{Home, run, spec};
 use wharf::home::WharfHome;
 use wharf::store::{
     FinishRun, InstallationKey, InstallationStore, NewRun, SqliteStore, Status, StoreError,
@@ -84,6 +82,15 @@ fn crash_child_process() {
     std::thread::sleep(std::time::Duration::from_secs(600));
 }
 
+/// [`crash_child_process`]'s name as libtest's `--exact` filter needs it:
+/// its path below the test binary's root (this module shares a binary).
+fn child_test_name() -> String {
+    match module_path!().split_once("::") {
+        Some((_binary, module)) => format!("{module}::crash_child_process"),
+        None => "crash_child_process".to_string(),
+    }
+}
+
 #[test]
 fn a_killed_process_leaves_its_run_unknown() {
     use std::io::BufRead;
@@ -91,7 +98,7 @@ fn a_killed_process_leaves_its_run_unknown() {
 
     let home = Home::new();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["crash_child_process", "--exact", "--ignored", "--nocapture"])
+        .args([&child_test_name(), "--exact", "--ignored", "--nocapture"])
         .env("WHARF_STORE_CRASH_HOME", home.home.root())
         .stdout(Stdio::piped())
         .spawn()

@@ -338,8 +338,17 @@ async fn a_second_load_uses_the_compiled_cache() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn commands_get_only_the_granted_environment() {
-    // SAFETY: this test binary's other tests do not read this variable.
-    unsafe { std::env::set_var("WHARF_TEST_HOST_SECRET", "must-not-leak") };
+    // The test process's own environment is what must not leak. It is
+    // never set here: this binary's tests share one process, and setting a
+    // variable while other threads start processes is a data race.
+    let host_only: Vec<String> = std::env::vars_os()
+        .map(|(name, _)| name.to_string_lossy().into_owned())
+        .filter(|name| !["FROM_STEP", "GRANTED", "PATH"].contains(&name.as_str()))
+        .collect();
+    assert!(
+        !host_only.is_empty(),
+        "the test process needs a variable of its own to show none leaks"
+    );
     let (host, _sink) = host_with(None);
     let exec = exec(&host).await;
     let dir = scratch_dir();

@@ -2,9 +2,6 @@
 //! directory, with a hand-written bundle.json and porter.yaml and the real
 //! exec mixin precompiled as `wharf build` stages it.
 
-// Each test crate uses a different part of this.
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};

@@ -3,15 +3,13 @@
 
 #![cfg(feature = "cli")]
 
-mod store_common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::store_common::{Home, contains, run, spec};
 use serde_json::json;
-use store_common::{Home, contains, run, spec};
 use wharf::secrets::{LocalSecretStore, SecretError, SecretRef, SecretStore, SecretValue};
 use wharf::store::{
     FinishRun, InstallationKey, InstallationStore, NewRun, RecordedValue, SqliteStore, Status,

@@ -3,10 +3,8 @@
 
 #![cfg(feature = "cli")]
 
-mod store_common;
-
+use crate::store_common::{Home, run, spec};
 use serde_json::{Value, json};
-use store_common::{Home, run, spec};
 use wharf::store::{
     FinishRun, InstallationKey, InstallationStore, NewRun, SqliteStore, Status, StoreError,
 };

@@ -2,12 +2,10 @@
 //! `runtime_common`): templates, outputs, and how runs fail. Steps run real
 //! processes through the real exec mixin.
 
-mod runtime_common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use runtime_common::{BundleJson, DIGEST, Staged, archive_files};
+use crate::runtime_common::{BundleJson, DIGEST, Staged, archive_files};
 use serde_json::json;
 use wharf::mixin::MemorySink;
 use wharf::runtime::{RuntimeError, run};

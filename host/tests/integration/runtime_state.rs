@@ -1,8 +1,6 @@
 //! The state bag: what an install keeps is what the next upgrade sees.
 
-mod runtime_common;
-
-use runtime_common::{BundleJson, Staged, archive_files};
+use crate::runtime_common::{BundleJson, Staged, archive_files};
 use wharf_test_support::scratch_dir;
 
 const STATE_MANIFEST: &str = r#"schemaVersion: 1.0.1

@@ -4,12 +4,10 @@
 //! binary (a glibc build with the compiler) without a compiler of its own,
 //! and it must fail with one clear line.
 
-mod runtime_common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use runtime_common::{BundleJson, Staged};
+use crate::runtime_common::{BundleJson, Staged};
 use serde_json::json;
 use wharf_test_support::runtime::runtime_binary;
 
