@@ -94,7 +94,9 @@ pub enum MixinError {
 pub enum TrapReason {
     /// The call ran past its deadline.
     #[error(
-        "it ran longer than its limit of {0:?}; raise the limit with --mixin-timeout if the work is legitimately slow"
+        "it ran longer than its limit of {0:?} and was stopped; the limits are fixed (30 s for \
+         metadata, schema, build and lint, 1 h for execute): a mixin that needs longer is stuck \
+         or should split its work into steps"
     )]
     Timeout(Duration),
     /// The instance tried to grow its memory past the cap.
