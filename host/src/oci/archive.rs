@@ -90,6 +90,12 @@ pub async fn publish_archive(
 fn unpack(file: &Path, dir: &Path) -> Result<()> {
     let reader = std::fs::File::open(file)
         .with_context(|| format!("cannot open the archive {}", file.display()))?;
+    unpack_reader(reader, file, dir)
+}
+
+/// [`unpack`] from any reader of gzipped tar bytes; `file` names it in
+/// errors. Public so the archive fuzz target drives exactly this code.
+pub fn unpack_reader(reader: impl std::io::Read, file: &Path, dir: &Path) -> Result<()> {
     let mut tar = tar::Archive::new(GzDecoder::new(reader));
     let mut total = 0u64;
     for entry in tar

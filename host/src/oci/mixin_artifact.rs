@@ -215,7 +215,7 @@ pub async fn pull_mixin(
 }
 
 /// The digest and size of a manifest's one component layer.
-fn wasm_layer(manifest: &[u8]) -> Result<(String, u64), String> {
+pub fn wasm_layer(manifest: &[u8]) -> Result<(String, u64), String> {
     let manifest: Value =
         serde_json::from_slice(manifest).map_err(|e| format!("its manifest is not JSON ({e})"))?;
     let layers = manifest

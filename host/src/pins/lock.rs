@@ -82,7 +82,12 @@ pub fn read_lock(path: &Path) -> Result<Lock> {
         }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    let lock: Lock = serde_json::from_str(&text).with_context(|| {
+    parse_lock(&text, path)
+}
+
+/// Parses a lock file's text; `path` names it in errors.
+pub fn parse_lock(text: &str, path: &Path) -> Result<Lock> {
+    let lock: Lock = serde_json::from_str(text).with_context(|| {
         format!(
             "{} is not a valid lock file; fix it, or delete it and run `wharf build` to pin the \
              mixins again",
