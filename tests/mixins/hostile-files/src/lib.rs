@@ -36,7 +36,7 @@ struct Step {
     /// Write a file.
     #[serde(default)]
     write: Option<Write>,
-    /// Run `pwd` in this directory and return where it ran as `ran-in`.
+    /// Run `pwd` in this directory and return where it ran as `ranin`.
     #[serde(default)]
     pwd_in: Option<String>,
 }
@@ -80,7 +80,7 @@ impl Mixin for HostileFiles {
         }
         if let Some(dir) = step.pwd_in {
             let out = Command::new("pwd").dir(dir).run()?.check()?;
-            outputs.push(Output::new("ran-in", out.stdout_text().trim_end()));
+            outputs.push(Output::new("ranin", out.stdout_text().trim_end()));
         }
         Ok(outputs)
     }
