@@ -79,9 +79,19 @@ pub enum Kind {
 /// Reads the regular file `relative` beneath `base`, following no link on
 /// the way. `Ok(None)` when it does not exist.
 pub fn read(base: &Path, relative: &Path) -> Result<Option<Vec<u8>>, BeneathError> {
+    Ok(read_with_mode(base, relative)?.map(|(bytes, _)| bytes))
+}
+
+/// As [`read`], with the file's permission bits (for the state bag, which
+/// keeps an executable file executable).
+pub fn read_with_mode(
+    base: &Path,
+    relative: &Path,
+) -> Result<Option<(Vec<u8>, u32)>, BeneathError> {
     let Some(fd) = open(base, relative, false)? else {
         return Ok(None);
     };
+    let mode = rustix::fs::fstat(&fd).map_err(|e| io(relative, e))?.st_mode & 0o7777;
     let mut bytes = Vec::new();
     File::from(fd)
         .read_to_end(&mut bytes)
@@ -89,7 +99,7 @@ pub fn read(base: &Path, relative: &Path) -> Result<Option<Vec<u8>>, BeneathErro
             path: relative.to_path_buf(),
             source,
         })?;
-    Ok(Some(bytes))
+    Ok(Some((bytes, mode)))
 }
 
 /// What is at `relative` beneath `base`: a link anywhere on the way is an

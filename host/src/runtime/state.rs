@@ -135,13 +135,13 @@ fn append_file<W: std::io::Write>(
     app_dir: &Path,
     relative: &Path,
 ) -> Result<(), String> {
-    let bytes = beneath::read(app_dir, relative)
+    let (bytes, mode) = beneath::read_with_mode(app_dir, relative)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{} vanished while it was packed", relative.display()))?;
     let mut header = tar::Header::new_gnu();
     header.set_entry_type(tar::EntryType::Regular);
     header.set_size(bytes.len() as u64);
-    header.set_mode(0o644);
+    header.set_mode(mode);
     builder
         .append_data(&mut header, relative, bytes.as_slice())
         .map_err(|e| format!("cannot pack {}: {e}", relative.display()))
@@ -247,6 +247,9 @@ mod tests {
         std::fs::create_dir_all(layout.app_dir().join("tf/sub")).unwrap();
         std::fs::write(layout.app_dir().join("tf/sub/a"), "A").unwrap();
         std::fs::write(layout.app_dir().join("key"), "K").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let script = layout.app_dir().join("tf/sub/a");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o750)).unwrap();
         let state = [var("tf"), var("/cnab/app/key"), var("missing")];
         let (tgz, packed) = pack(&state, &layout).unwrap();
         assert_eq!(packed, ["tf", "key"]);
@@ -260,6 +263,15 @@ mod tests {
             "A"
         );
         assert_eq!(std::fs::read_to_string(to.path().join("key")).unwrap(), "K");
+        let mode = std::fs::metadata(to.path().join("tf/sub/a"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o100,
+            0o100,
+            "an executable stays executable: {mode:o}"
+        );
     }
 
     #[test]
