@@ -148,7 +148,8 @@ pub async fn execute(
             new_run.parameter(name, value.value.clone())
         };
     }
-    // A dead process's container must not run beside this run.
+    // Refused while a live process runs the installation; a dead
+    // process's container must not run beside this run.
     orphans::reap(&store, driver, &key, sink.as_ref()).await?;
     let active = blocking(&store, move |s| {
         s.upsert_installation(spec)?;

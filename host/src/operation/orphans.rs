@@ -38,8 +38,10 @@ pub fn container_labels(run_id: &str, key: &InstallationKey) -> Vec<(String, Str
 }
 
 /// Removes the containers of the installation's runs whose process died
-/// and marks those runs abandoned; returns their ids. Runs of a live
-/// process are left alone (starting the new run refuses them).
+/// and marks those runs abandoned; returns their ids. A run of a live
+/// process is an error ([`StoreError::RunInProgress`], naming it) before
+/// anything is removed or recorded; starting the run checks again under
+/// the store's write lock, so two runs cannot both pass.
 pub async fn reap(
     store: &Arc<dyn InstallationStore>,
     driver: &dyn Driver,
@@ -58,6 +60,16 @@ pub async fn reap(
         Err(StoreError::InstallationNotFound(_)) => return Ok(Vec::new()),
         Err(e) => return Err(e).context(format!("cannot list the runs of {key}")),
     };
+    if let Some(live) = runs
+        .iter()
+        .find(|summary| summary.status == Status::Running)
+    {
+        return Err(StoreError::RunInProgress {
+            installation: key.clone(),
+            run_id: live.run.id.clone(),
+        }
+        .into());
+    }
     let dead = runs.into_iter().filter(|summary| {
         summary.status == Status::Unknown
             && summary
