@@ -113,6 +113,8 @@ pub async fn run(
         attach_stderr: Some(true),
         tty: Some(false),
         host_config: Some(host_config),
+        labels: (!invocation.labels.is_empty())
+            .then(|| invocation.labels.iter().cloned().collect()),
         ..ContainerCreateBody::default()
     };
     let options = invocation

@@ -83,6 +83,9 @@ pub struct Invocation {
     /// Values never to show: parameter and credential values marked
     /// sensitive. The driver lists them by name only.
     pub sensitive_env: Vec<String>,
+    /// Container labels: the run and installation it belongs to, so a
+    /// container left by a dead process can be told apart.
+    pub labels: Vec<(String, String)>,
 }
 
 /// How a run ended.

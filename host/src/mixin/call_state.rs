@@ -17,7 +17,7 @@ use super::bindings::wharf::mixin::host::{
 };
 use super::bindings::wharf::mixin::types;
 use super::guest_stdio::GuestOutput;
-use super::policy::{Authorization, CommandGrant};
+use super::policy::{Authorization, CommandGrant, confine_dir};
 use super::run_command::{ProcessSpec, run};
 use super::sink::{LogLevel, OutputSink};
 
@@ -113,13 +113,16 @@ impl host::Host for CallState {
             }
             Err(Authorization::NotFound(why)) => return Err(CommandError::SpawnFailed(why)),
         };
-        let default_dir = self
-            .bundle_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("/"));
-        let dir = match &cmd.dir {
-            Some(dir) => default_dir.join(dir),
-            None => default_dir,
+        let dir = match &self.bundle_dir {
+            Some(bundle_dir) => match confine_dir(bundle_dir, cmd.dir.as_deref()) {
+                Ok(dir) => dir,
+                Err(why) => {
+                    self.record.deny(why.clone());
+                    return Err(CommandError::Denied(why));
+                }
+            },
+            // No bundle directory granted: nothing to confine to.
+            None => PathBuf::from("/").join(cmd.dir.as_deref().unwrap_or_default()),
         };
         let spec = ProcessSpec {
             mixin: &self.mixin,

@@ -3,8 +3,10 @@
 //! Pure calls may not run commands at all. `execute` may run the programs the
 //! mixin declared in its metadata and nothing else, with an environment the
 //! caller spells out: the host's own environment is never inherited.
+//! Commands run inside the bundle directory: a `dir` that leaves it is
+//! refused like an undeclared program.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use crate::path_lookup::find_program;
 
@@ -99,6 +101,48 @@ pub(crate) enum Authorization {
     NotFound(String),
 }
 
+/// The directory a command asked to run in (`dir`), confined to the
+/// bundle directory: relative paths are taken from it, and a path that
+/// leaves it (`/`, `../../..`, or a link inside it that points out) is
+/// refused with why, for the denial message.
+pub(crate) fn confine_dir(bundle_dir: &Path, requested: Option<&str>) -> Result<PathBuf, String> {
+    let Some(requested) = requested else {
+        return Ok(bundle_dir.to_path_buf());
+    };
+    let refuse = |why: &str| {
+        format!(
+            "it may not run a command in `{requested}`: {why}; a command's dir must stay inside \
+             the bundle directory {}, so give a path relative to it",
+            bundle_dir.display()
+        )
+    };
+    let mut dir = bundle_dir.to_path_buf();
+    for component in Path::new(requested).components() {
+        match component {
+            Component::Normal(name) => dir.push(name),
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => dir = PathBuf::from("/"),
+            Component::ParentDir => {
+                dir.pop();
+            }
+        }
+    }
+    if !dir.starts_with(bundle_dir) {
+        return Err(refuse("it is outside the bundle directory"));
+    }
+    // A directory link planted inside (`sub -> /`) must not lead out
+    // either; a dir that does not exist fails to start on its own.
+    if let (Ok(real), Ok(real_bundle)) = (dir.canonicalize(), bundle_dir.canonicalize())
+        && !real.starts_with(&real_bundle)
+    {
+        return Err(refuse(&format!(
+            "it leads through a link to {}, outside the bundle directory",
+            real.display()
+        )));
+    }
+    Ok(dir)
+}
+
 /// What the caller grants an `execute` call beyond the defaults.
 #[derive(Debug, Clone, Default)]
 pub struct ExecuteGrant {
@@ -145,6 +189,29 @@ mod tests {
         ));
         let grant = ProgramGrant::new(vec!["*".into()], vec![]);
         assert_eq!(grant.authorize("sh").unwrap().file_name().unwrap(), "sh");
+    }
+
+    #[test]
+    fn command_dirs_stay_inside_the_bundle_directory() {
+        let bundle = tempfile::tempdir().unwrap();
+        let root = bundle.path();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::os::unix::fs::symlink("/", root.join("out")).unwrap();
+        assert_eq!(confine_dir(root, None).unwrap(), root);
+        assert_eq!(confine_dir(root, Some("sub")).unwrap(), root.join("sub"));
+        assert_eq!(
+            confine_dir(root, Some("./sub/../sub")).unwrap(),
+            root.join("sub")
+        );
+        let inside = root.join("sub").display().to_string();
+        assert_eq!(confine_dir(root, Some(&inside)).unwrap(), root.join("sub"));
+        for escape in ["/", "../../..", "sub/../../x", "/etc", "out", "out/etc"] {
+            let why = confine_dir(root, Some(escape)).unwrap_err();
+            assert!(
+                why.contains(&format!("`{escape}`")) && why.contains("inside the bundle directory"),
+                "{escape}: {why}"
+            );
+        }
     }
 
     #[test]
