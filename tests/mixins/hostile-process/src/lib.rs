@@ -52,10 +52,7 @@ impl Mixin for HostileProcess {
             // attacks on environment, PATH and relative programs, and the
             // background child, are all a command line.
             "run" => {
-                let mut command = Command::new(&step.program)
-                    .args(step.args)
-                    .envs(step.env)
-                    .stream_output(false);
+                let mut command = Command::new(&step.program).args(step.args).envs(step.env);
                 if let Some(dir) = step.dir {
                     command = command.dir(dir);
                 }
