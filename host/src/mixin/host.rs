@@ -20,6 +20,8 @@ use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_PACKAGE, WORLD_VERSIO
 use super::cache::CompiledCache;
 use super::call_state::CallState;
 #[cfg(feature = "compiler")]
+use super::component_file::read_component_file;
+#[cfg(feature = "compiler")]
 use super::component_header::Header;
 use super::error::MixinError;
 #[cfg(feature = "compiler")]
@@ -135,13 +137,14 @@ impl MixinHost {
     #[cfg(feature = "compiler")]
     /// Loads a component file. See [`MixinHost::load`].
     pub async fn load_file(&self, path: &Path) -> Result<LoadedMixin, MixinError> {
-        let bytes = tokio::fs::read(path)
+        let owned = path.to_path_buf();
+        let bytes = tokio::task::spawn_blocking(move || read_component_file(&owned))
             .await
-            .map_err(|source| MixinError::Io {
+            .map_err(|e| MixinError::Io {
                 action: "cannot read mixin",
                 path: path.to_path_buf(),
-                source,
-            })?;
+                source: std::io::Error::other(e),
+            })??;
         self.load(&path.display().to_string(), bytes).await
     }
 

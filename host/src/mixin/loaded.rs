@@ -13,7 +13,7 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use super::bindings::wharf::mixin::types as wit;
 use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_VERSION};
-use super::call_state::{CallRecord, CallState};
+use super::call_state::{CallRecord, CallState, MemoryBudget};
 use super::error::{MixinError, TrapReason};
 use super::framing::CacheOutcome;
 use super::guest_stdio::GuestStream;
@@ -226,6 +226,7 @@ impl LoadedMixin {
             commands: CommandGrant::Programs(ProgramGrant::new(
                 self.metadata.programs.clone(),
                 grant.env.clone(),
+                grant.bundle_dir.as_deref(),
             )),
             bundle_dir: grant.bundle_dir.as_deref(),
             bundle_dir_writable: true,
@@ -340,7 +341,7 @@ impl LoadedMixin {
             grant: capabilities.commands.clone(),
             bundle_dir: capabilities.bundle_dir.map(Path::to_path_buf),
             sink: self.sink.clone(),
-            memory_limit: limits.memory_bytes,
+            memory: MemoryBudget::new(limits.memory_bytes),
             output_limit: limits.output_bytes,
             record,
         };
