@@ -31,6 +31,7 @@ mod distribution;
 mod docker_mixin;
 mod docker_smoke;
 mod driver;
+mod hostile_image;
 mod lifecycle;
 mod mixin_registry;
 mod records_cli;

@@ -22,7 +22,7 @@ use crate::cnab::contract::MIXIN_INDEX;
 use crate::digest::Digest;
 use crate::mixin::{LoadedMixin, MixinHost};
 
-/// One entry of `mixins/index.json`.
+/// One entry of the mixin index (what `build::stage::StagedMixin` writes).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct IndexEntry {
     /// The mixin's name, as steps name it.

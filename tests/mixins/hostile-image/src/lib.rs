@@ -128,7 +128,9 @@ impl Mixin for HostileImage {
         let _ = step.description;
         let mut outputs = Vec::new();
         if step.tamper {
-            outputs.push(Output::new("tampered", tamper().join("\n")));
+            let report = tamper().join("\n");
+            println!("tamper report:\n{report}");
+            outputs.push(Output::new("tampered", report));
         }
         if let Some((program, args)) = step.run.split_first() {
             let out = Command::new(program).args(args).run()?.check()?;
