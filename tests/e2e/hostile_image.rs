@@ -95,8 +95,15 @@ fn a_mixin_cannot_take_over_the_image_with_its_dockerfile_lines() {
                 + &lines_manifest(lines),
         )
         .unwrap();
-        let built = wharf.run(&["build"]).failed();
-        refused(&built, &needles);
+        // `wharf build` lints first, and checks the lines itself too.
+        let linted = wharf.run(&["lint"]).failed();
+        assert!(
+            linted.stdout.contains("mixin-dockerfile-line"),
+            "{}",
+            linted.stdout
+        );
+        refused(&wharf.run(&["build"]).failed(), &needles);
+        refused(&wharf.run(&["build", "--no-lint"]).failed(), &needles);
         assert!(
             !dir.path().join(".cnab/bundle.json").exists(),
             "nothing was built"
