@@ -32,6 +32,7 @@ mod docker_mixin;
 mod docker_smoke;
 mod driver;
 mod hostile_files;
+mod hostile_image;
 mod hostile_process;
 mod lifecycle;
 mod mixin_registry;

@@ -192,11 +192,18 @@ impl MixinHost {
 
     /// Loads a component precompiled by [`MixinHost::precompile`]. Nothing
     /// is compiled: this is how the in-image runtime loads mixins. `digest`
-    /// is that of the original component.
+    /// is that of the original component, `compiled` that of the framed
+    /// file as the build recorded it somewhere the bundle cannot write.
+    ///
+    /// Deserializing runs native code, so the file is read once and its
+    /// bytes are checked against `compiled` before wasmtime sees them: the
+    /// checksum inside the frame only catches damage, since whoever can
+    /// rewrite the file can rewrite it too.
     pub async fn load_precompiled(
         &self,
         path: &Path,
         digest: Digest,
+        compiled: Digest,
     ) -> Result<LoadedMixin, MixinError> {
         let origin = path.display().to_string();
         if let Some(loaded) = self.cached_in_memory(&digest) {
@@ -209,6 +216,14 @@ impl MixinHost {
                 path: path.to_path_buf(),
                 source,
             })?;
+        let found = Digest::of(&framed);
+        if found != compiled {
+            return Err(MixinError::Tampered {
+                origin,
+                expected: compiled,
+                found,
+            });
+        }
         let not_usable = |detail: String| MixinError::NotAComponent {
             origin: origin.clone(),
             detail,
@@ -219,8 +234,9 @@ impl MixinHost {
                     .into(),
             )
         })?;
-        // SAFETY: the checksum matches the bytes `precompile` framed, and
-        // wasmtime checks the engine compatibility header before use.
+        // SAFETY: these bytes are the file the build precompiled (their
+        // digest matches the one it recorded), and wasmtime checks the
+        // engine compatibility header before use.
         let component = unsafe { Component::deserialize(&self.shared.engine, compiled) }.map_err(|e| {
             not_usable(format!(
                 "{e:#}; it was precompiled by another Wharf version, rebuild the bundle with this one"

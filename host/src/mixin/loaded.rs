@@ -64,6 +64,8 @@ struct Capabilities<'a> {
     bundle_dir: Option<&'a Path>,
     bundle_dir_writable: bool,
     read_root: bool,
+    /// A fixed clock and seeded randomness (see [`super::pure_clock`]).
+    deterministic: bool,
 }
 
 impl<'a> Capabilities<'a> {
@@ -81,6 +83,7 @@ impl<'a> Capabilities<'a> {
             bundle_dir,
             bundle_dir_writable: false,
             read_root: false,
+            deterministic: true,
         }
     }
 }
@@ -153,6 +156,19 @@ impl LoadedMixin {
     pub(crate) fn with_outcome(&self, outcome: CacheOutcome) -> Self {
         Self {
             outcome,
+            ..self.clone()
+        }
+    }
+
+    /// The same mixin, allowed to run exactly `programs` rather than what
+    /// its metadata declared: the programs it was pinned with.
+    pub fn with_programs(&self, programs: Vec<String>) -> Self {
+        let metadata = Metadata {
+            programs,
+            ..(*self.metadata).clone()
+        };
+        Self {
+            metadata: Arc::new(metadata),
             ..self.clone()
         }
     }
@@ -234,6 +250,8 @@ impl LoadedMixin {
             // through one; a read-only view of `/` adds no authority and lets
             // `path` outputs outside the bundle directory work.
             read_root: any_program,
+            // Steps run real tools, which need the real time.
+            deterministic: false,
         };
         let step = step.to_string();
         let outputs = self
@@ -302,6 +320,9 @@ impl LoadedMixin {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
+        if capabilities.deterministic {
+            super::pure_clock::make_deterministic(&mut wasi);
+        }
         let host_error = |detail: String| MixinError::Host {
             mixin: self.metadata.name.clone(),
             detail,

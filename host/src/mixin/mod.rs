@@ -28,6 +28,7 @@ mod installed;
 mod limits;
 mod loaded;
 mod policy;
+mod pure_clock;
 mod run_command;
 mod sink;
 mod types;
