@@ -126,7 +126,7 @@ fn build_and_check(env: &DockerEnv, base: &str, name: &str) {
     let listing = env
         .docker()
         .args(["run", "--rm", "--entrypoint", "/bin/sh", &image, "-c"])
-        .arg("cat /opt/runlines/marker /opt/runlines/steps; ls /cnab/app/run /cnab/app/porter.yaml /cnab/app/mixins/exec.cwasm /cnab/app/mixins/runlines.cwasm /cnab/app/mixins/index.json /cnab/bundle.json; id -u")
+        .arg("cat /opt/runlines/marker /opt/runlines/steps; ls /cnab/app/run /cnab/app/porter.yaml /cnab/wharf/mixins/exec.cwasm /cnab/wharf/mixins/runlines.cwasm /cnab/wharf/mixins/index.json /cnab/bundle.json; id -u")
         .output()
         .unwrap();
     assert!(listing.status.success(), "{}", text(&listing.stderr));

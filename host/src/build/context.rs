@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::stage::READ_ONLY;
 use anyhow::{Context, Result};
 
 /// Files and directories under `root` to send, as relative paths, sorted so
@@ -53,13 +54,41 @@ pub fn tar_context(root: &Path, files: &[PathBuf]) -> Result<Vec<u8>> {
     builder.mode(tar::HeaderMode::Deterministic);
     for rel in files {
         let full = root.join(rel);
-        builder
-            .append_path_with_name(&full, rel)
-            .with_context(|| format!("cannot add {} to the build context", full.display()))?;
+        let added = if READ_ONLY.iter().any(|r| rel.starts_with(r)) {
+            append_read_only(&mut builder, &full, rel)
+        } else {
+            builder.append_path_with_name(&full, rel)
+        };
+        added.with_context(|| format!("cannot add {} to the build context", full.display()))?;
     }
     builder
         .into_inner()
         .context("cannot finish the build context")
+}
+
+/// Adds a file or directory that the image holds read-only (see
+/// [`READ_ONLY`]): mode 0444 for a file, 0555 for a directory, whatever it
+/// has on disk (where Wharf must be able to replace it).
+fn append_read_only(
+    builder: &mut tar::Builder<Vec<u8>>,
+    full: &Path,
+    rel: &Path,
+) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(full)?;
+    let mut header = tar::Header::new_gnu();
+    header.set_metadata_in_mode(&meta, tar::HeaderMode::Deterministic);
+    if meta.is_dir() {
+        header.set_mode(0o555);
+        header.set_size(0);
+        builder.append_data(&mut header, rel, std::io::empty())
+    } else if meta.is_file() {
+        header.set_mode(0o444);
+        builder.append_data(&mut header, rel, std::fs::File::open(full)?)
+    } else {
+        Err(std::io::Error::other(
+            "Wharf stages only files and directories here",
+        ))
+    }
 }
 
 /// `.dockerignore`, with Docker's rules for what matters here: glob
@@ -160,5 +189,40 @@ mod tests {
                 "porter.yaml"
             ]
         );
+    }
+
+    #[test]
+    fn wharfs_own_files_are_read_only_in_the_context() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join(".cnab/wharf/mixins")).unwrap();
+        std::fs::create_dir_all(root.join(".cnab/app")).unwrap();
+        for f in [
+            ".cnab/wharf/mixins/index.json",
+            ".cnab/bundle.json",
+            ".cnab/app/porter.yaml",
+        ] {
+            std::fs::write(root.join(f), "x").unwrap();
+        }
+        let tar = tar_context(root, &context_files(root).unwrap()).unwrap();
+        let mut archive = tar::Archive::new(&tar[..]);
+        let modes: std::collections::BTreeMap<String, u32> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let path = e.path().unwrap().display().to_string();
+                (
+                    path.trim_end_matches('/').to_string(),
+                    e.header().mode().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(modes[".cnab/wharf"], 0o555);
+        assert_eq!(modes[".cnab/wharf/mixins"], 0o555);
+        assert_eq!(modes[".cnab/wharf/mixins/index.json"], 0o444);
+        assert_eq!(modes[".cnab/bundle.json"], 0o444);
+        assert_eq!(modes[".cnab/app/porter.yaml"], 0o644);
+        assert_eq!(modes[".cnab/app"], 0o755);
     }
 }

@@ -4,12 +4,21 @@
 //! fills in two tokens, as Porter does: `# PORTER_INIT` (build arguments) and
 //! `# PORTER_MIXINS` (each mixin's lines). A template without the tokens
 //! gets the init block after its first `FROM` and the mixin lines at the end.
-//! Wharf then appends its tail: the staged `.cnab/` directory, the nonroot
-//! user 65532 in group 0, and `CMD ["/cnab/app/run"]`.
+//! Wharf then appends its tail, which always comes last: the staged
+//! `.cnab/` directory (the bundle directory owned by the nonroot user 65532
+//! in group 0; the precompiled mixins and bundle.json owned by root and
+//! read-only), then the image's configuration reset to Wharf's: no
+//! `ENTRYPOINT`, `USER 65532:0`, `WORKDIR /cnab/app`, `CMD ["/cnab/app/run"]`.
+//! Mixin lines are checked before they get here ([`super::mixin_lines`]);
+//! the reset is what holds even against a template or base image that set
+//! these. `SHELL` is not reset: it only matters to later `RUN` lines, and
+//! the runtime is started without a shell.
 //!
 //! Only instructions Docker's classic builder understands are generated (no
 //! BuildKit mounts), and none needs a shell in the base image, so the image
 //! works on any linux/amd64 base, busybox and distroless included.
+
+use crate::cnab::contract::{BUNDLE_DIR, BUNDLE_JSON, STATE_DIR, WHARF_DIR};
 
 /// The base image when the author gives no template and no override.
 pub const DEFAULT_BASE_IMAGE: &str = "debian:stable-slim";
@@ -62,13 +71,20 @@ fn mixin_block(mixins: &[MixinLines]) -> String {
 }
 
 fn tail() -> String {
+    let u = BUNDLE_UID;
+    let g = BUNDLE_GID;
     format!(
-        "\n# Wharf: the runtime, the precompiled mixins, the manifest and bundle.json.\n\
-         COPY --chown={BUNDLE_UID}:{BUNDLE_GID} .cnab/home /home/nonroot\n\
-         COPY --chown={BUNDLE_UID}:{BUNDLE_GID} .cnab /cnab\n\
-         USER {BUNDLE_UID}:{BUNDLE_GID}\n\
-         WORKDIR /cnab/app\n\
-         CMD [\"/cnab/app/run\"]\n"
+        "\n# Wharf: the runtime and the manifest (the bundle's), the precompiled\n\
+         # mixins and bundle.json (root's, read-only), and Wharf's configuration.\n\
+         COPY --chown={u}:{g} .cnab/home /home/nonroot\n\
+         COPY --chown={u}:{g} .cnab/app {BUNDLE_DIR}\n\
+         COPY --chown={u}:{g} .cnab/state {STATE_DIR}\n\
+         COPY .cnab/wharf {WHARF_DIR}\n\
+         COPY .cnab/bundle.json {BUNDLE_JSON}\n\
+         ENTRYPOINT []\n\
+         USER {u}:{g}\n\
+         WORKDIR {BUNDLE_DIR}\n\
+         CMD [\"{BUNDLE_DIR}/run\"]\n",
     )
 }
 
@@ -124,6 +140,27 @@ mod tests {
         assert!(!dockerfile.contains("PORTER_"));
         assert!(dockerfile.contains("USER 65532:0"));
         assert!(dockerfile.ends_with("CMD [\"/cnab/app/run\"]\n"));
+    }
+
+    #[test]
+    fn the_tail_comes_last_and_resets_what_a_template_may_have_changed() {
+        let template = "FROM busybox\nENTRYPOINT [\"/x\"]\nUSER root\nWORKDIR /tmp\n";
+        let dockerfile = render(template, &exec_and_apt());
+        let tail: Vec<&str> = dockerfile.lines().rev().take(9).collect();
+        assert_eq!(
+            tail,
+            [
+                "CMD [\"/cnab/app/run\"]",
+                "WORKDIR /cnab/app",
+                "USER 65532:0",
+                "ENTRYPOINT []",
+                "COPY .cnab/bundle.json /cnab/bundle.json",
+                "COPY .cnab/wharf /cnab/wharf",
+                "COPY --chown=65532:0 .cnab/state /cnab/state",
+                "COPY --chown=65532:0 .cnab/app /cnab/app",
+                "COPY --chown=65532:0 .cnab/home /home/nonroot",
+            ]
+        );
     }
 
     #[test]

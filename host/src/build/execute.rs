@@ -15,6 +15,7 @@ use super::plan::BuildPlan;
 use super::stage::{StagedMixin, Staging, stage};
 use super::stamp::{BuildStamp, write_stamp};
 use super::{BuildResult, context};
+use crate::digest::Digest;
 use crate::fs_atomic::write_atomically;
 use crate::mixin::MixinHost;
 
@@ -46,6 +47,8 @@ pub async fn execute(
             name: mixin.name.clone(),
             version: mixin.version.clone(),
             digest: mixin.digest,
+            compiled: Digest::of(&framed),
+            programs: mixin.programs.clone(),
             file: format!("{}.cwasm", mixin.name),
         };
         mixins.push((staged, framed));

@@ -125,6 +125,11 @@ async fn mixin_findings(
         home: catalog.home(),
         options: &options,
     };
+    let escape = manifest
+        .dockerfile
+        .as_ref()
+        .and_then(|file| std::fs::read_to_string(bundle_dir.join(file)).ok())
+        .map_or('\\', |template| super::mixin_lines::escape_char(&template));
     let mut findings = Vec::new();
     for declared in &manifest.mixins {
         let at = |line, column, field: String| FindingLocation {
@@ -149,6 +154,21 @@ async fn mixin_findings(
             }
         };
         let input = super::mixin_input(manifest, &declared.name);
+        // The Dockerfile lines `wharf build` would refuse; a mixin whose
+        // build fails says so when the bundle is built.
+        if let Ok(lines) = mixin.build(&input, Some(bundle_dir)).await
+            && let Err(refused) = super::mixin_lines::check(&declared.name, &lines, escape)
+        {
+            findings.push(LintFinding {
+                level: Level::Error,
+                code: "mixin-dockerfile-line".into(),
+                source: declared.name.clone(),
+                title: "The mixin's Dockerfile lines are refused".into(),
+                message: refused.to_string(),
+                location: at(declared.span.line, declared.span.column, "mixins".into()),
+                url: None,
+            });
+        }
         match mixin.lint(&input, Some(bundle_dir)).await {
             Ok(results) => {
                 for f in results {

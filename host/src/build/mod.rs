@@ -25,6 +25,8 @@ pub mod inputs;
 #[cfg(feature = "cli")]
 pub mod lint;
 #[cfg(feature = "cli")]
+pub mod mixin_lines;
+#[cfg(feature = "cli")]
 pub mod pipeline;
 #[cfg(feature = "cli")]
 pub mod plan;

@@ -81,8 +81,10 @@ pub async fn build(
     super::execute::execute(&inputs, &plan, host, options.no_cache, progress).await
 }
 
-/// Asks each mixin for its Dockerfile lines.
+/// Asks each mixin for its Dockerfile lines, and refuses any a mixin may
+/// not emit (see [`super::mixin_lines`]).
 async fn mixin_lines(inputs: &BuildInputs) -> Result<Vec<MixinLines>> {
+    let escape = super::mixin_lines::escape_char(&inputs.template);
     let mut lines = Vec::with_capacity(inputs.mixins.len());
     for mixin in &inputs.mixins {
         let name = &mixin.mixin.metadata().name;
@@ -92,6 +94,7 @@ async fn mixin_lines(inputs: &BuildInputs) -> Result<Vec<MixinLines>> {
             .build(&input, Some(&inputs.bundle_dir))
             .await
             .with_context(|| format!("the {name} mixin could not generate its Dockerfile lines"))?;
+        super::mixin_lines::check(name, &mixin_lines, escape)?;
         lines.push(MixinLines {
             name: name.clone(),
             lines: mixin_lines,

@@ -77,6 +77,9 @@ pub struct PlannedMixin {
     pub version: String,
     /// Its component's digest.
     pub digest: Digest,
+    /// The programs it was pinned with (see `wharf.lock`): all its
+    /// `execute` may run in the image.
+    pub programs: Vec<String>,
     /// The component to precompile.
     pub component: ResolvedMixin,
 }
@@ -99,6 +102,7 @@ impl BuildPlan {
                     name: meta.name.clone(),
                     version: meta.version.clone(),
                     digest: m.mixin.digest(),
+                    programs: meta.programs.clone(),
                     component: m.clone(),
                 }
             })

@@ -144,7 +144,19 @@ fn built_bundle_json(manifest: &Path) -> PathBuf {
 pub fn read_bundle_json(path: &Path) -> Result<LoadedBundle> {
     let json = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the bundle {}", path.display()))?;
-    let bundle = Bundle::from_slice(json.as_bytes())
+    let document: serde_json::Value = serde_json::from_str(&json)
+        .with_context(|| format!("{} is not a valid bundle.json", path.display()))?;
+    // Lenient parsing would run a bundle CNAB forbids (a parameter with
+    // no destination gets its value delivered nowhere): refuse it first.
+    if let Err(problems) = wharf::cnab::check_required(&document) {
+        bail!(
+            "{} breaks the CNAB 1.2 bundle.json schema, so it is not run:\n  {}\nfix the \
+             bundle.json, or rebuild it from porter.yaml with `wharf build`",
+            path.display(),
+            problems.join("\n  ")
+        );
+    }
+    let bundle = Bundle::from_value(document)
         .with_context(|| format!("{} is not a valid bundle.json", path.display()))?;
     if bundle.invocation_images.is_empty() {
         bail!(

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Subcommand;
 use wharf::home::WharfHome;
 use wharf::mixin::{Catalog, HostConfig, MixinHost, TerminalSink};
@@ -162,8 +162,7 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
             insecure_registries,
         } => {
             let reference = Registry::parse_reference(&reference)?;
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = wharf::mixin::read_component_file(&file)?;
             // Loading proves it is a mixin of this world before anything
             // is uploaded.
             let mixin = host

@@ -13,6 +13,18 @@ pub const CNAB_ROOT: &str = "/cnab";
 pub const BUNDLE_DIR: &str = "/cnab/app";
 /// Where outputs are written in the invocation image, and copied out from.
 pub const OUTPUTS_DIR: &str = "/cnab/app/outputs";
+/// bundle.json in the invocation image: root's and read-only.
+pub const BUNDLE_JSON: &str = "/cnab/bundle.json";
+/// Wharf's own files in the invocation image, outside the bundle directory:
+/// owned by root and read-only, so nothing the bundle runs (as 65532:0) can
+/// change them.
+pub const WHARF_DIR: &str = "/cnab/wharf";
+/// The precompiled mixins and their index, under [`WHARF_DIR`].
+pub const MIXINS_DIR: &str = "/cnab/wharf/mixins";
+/// The mixin index's file name in [`MIXINS_DIR`]: each mixin's name,
+/// version, programs, component digest, and the digest of its precompiled
+/// file, which the runtime checks before it loads the file.
+pub const MIXIN_INDEX: &str = "index.json";
 
 /// The prefix of Wharf's internal parameters and outputs, as Porter's are
 /// prefixed `porter-`.
@@ -21,6 +33,8 @@ pub const INTERNAL_PREFIX: &str = "wharf-";
 pub const INTERNAL_COMMENT: &str = "wharf-internal";
 /// The internal parameter and output carrying the state bag.
 pub const STATE_NAME: &str = "wharf-state";
+/// The directory the state bag parameter is written to.
+pub const STATE_DIR: &str = "/cnab/state";
 /// Where the state bag parameter is written in the invocation image.
 pub const STATE_PATH: &str = "/cnab/state/wharf-state.tgz";
 /// The internal parameter that turns on the runtime's debug output.
@@ -75,7 +89,10 @@ mod tests {
     fn paths_nest_as_the_image_lays_them_out() {
         assert_eq!(BUNDLE_DIR, format!("{CNAB_ROOT}/app"));
         assert_eq!(OUTPUTS_DIR, format!("{BUNDLE_DIR}/outputs"));
-        assert!(STATE_PATH.starts_with(CNAB_ROOT));
+        assert!(STATE_PATH.starts_with(&format!("{STATE_DIR}/")));
+        assert_eq!(BUNDLE_JSON, format!("{CNAB_ROOT}/bundle.json"));
+        assert_eq!(MIXINS_DIR, format!("{WHARF_DIR}/mixins"));
+        assert!(WHARF_DIR.starts_with(CNAB_ROOT) && !WHARF_DIR.starts_with(BUNDLE_DIR));
         assert!(STATE_NAME.starts_with(INTERNAL_PREFIX) && is_internal(DEBUG_NAME));
     }
 }

@@ -19,6 +19,7 @@
 pub mod bundle;
 pub mod canonical;
 pub mod contract;
+pub mod required;
 #[cfg(feature = "cli")]
 pub mod schema;
 
@@ -28,5 +29,6 @@ pub use bundle::{
     is_core_action, is_file_definition, is_sensitive,
 };
 pub use canonical::{canonicalize, format_number};
+pub use required::check_required;
 #[cfg(feature = "cli")]
 pub use schema::{BundleSchema, SchemaError};

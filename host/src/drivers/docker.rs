@@ -12,8 +12,9 @@ use bollard::query_parameters::{
     DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder,
     UploadToContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 
+use super::outputs_archive::{OutputCaps, read_outputs};
 use super::{BoxFuture, Completed, DOCKER, Driver, Invocation, OutputCallback};
 use crate::cnab::contract::OUTPUTS_DIR;
 use crate::mixin::Stream;
@@ -113,6 +114,8 @@ pub async fn run(
         attach_stderr: Some(true),
         tty: Some(false),
         host_config: Some(host_config),
+        labels: (!invocation.labels.is_empty())
+            .then(|| invocation.labels.iter().cloned().collect()),
         ..ContainerCreateBody::default()
     };
     let options = invocation
@@ -223,47 +226,75 @@ async fn wait(docker: &Docker, id: &str) -> Result<i64> {
 }
 
 /// The files in the outputs directory; none when the run wrote none.
+///
+/// The archive is streamed from Docker into [`read_outputs`] on a blocking
+/// thread, which checks every entry before reading it; when it refuses one,
+/// the rest of the download is dropped unread.
 async fn copy_outputs(docker: &Docker, id: &str) -> Result<BTreeMap<String, Vec<u8>>> {
     let options = DownloadFromContainerOptionsBuilder::default()
         .path(OUTPUTS_DIR)
         .build();
-    let bytes: Vec<u8> = match docker
-        .download_from_container(id, Some(options))
-        .map_ok(|b| b.to_vec())
-        .try_concat()
-        .await
-    {
-        Ok(bytes) => bytes,
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => return Ok(BTreeMap::new()),
-        Err(e) => return Err(anyhow!("cannot copy the outputs out of the container: {e}")),
-    };
-    let mut outputs = BTreeMap::new();
-    let mut archive = tar::Archive::new(bytes.as_slice());
-    for entry in archive
-        .entries()
-        .context("the outputs archive from Docker is damaged")?
-    {
-        let mut entry = entry?;
-        if !entry.header().entry_type().is_file() {
-            continue;
+    let (chunks, receiver) = tokio::sync::mpsc::channel(8);
+    let reading = tokio::task::spawn_blocking(move || {
+        read_outputs(ChannelReader::new(receiver), &OutputCaps::default())
+    });
+    let mut download = docker.download_from_container(id, Some(options));
+    let mut failure = None;
+    while let Some(chunk) = download.next().await {
+        match chunk {
+            Ok(bytes) => {
+                // The reader stopped: it has all it wants, or refused.
+                if chunks.send(bytes).await.is_err() {
+                    break;
+                }
+            }
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(BTreeMap::new()),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
         }
-        let path = entry.path()?.into_owned();
-        // The archive's root is the `outputs` directory itself.
-        let name: Vec<String> = path
-            .components()
-            .skip(1)
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        if name.is_empty() {
-            continue;
-        }
-        let mut value = Vec::new();
-        entry.read_to_end(&mut value)?;
-        outputs.insert(name.join("/"), value);
     }
-    Ok(outputs)
+    drop(chunks);
+    drop(download);
+    let read = reading
+        .await
+        .context("reading the outputs archive stopped unexpectedly")?;
+    if let Some(e) = failure {
+        return Err(anyhow!("cannot copy the outputs out of the container: {e}"));
+    }
+    read.context("the run's outputs were refused")
+}
+
+/// A blocking reader over the chunks of a download.
+struct ChannelReader {
+    chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    current: bytes::Bytes,
+}
+
+impl ChannelReader {
+    fn new(chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>) -> Self {
+        Self {
+            chunks,
+            current: bytes::Bytes::new(),
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
 }
 
 /// A tar archive writing each file at its absolute path, owned by the

@@ -9,7 +9,8 @@
 //! - [`docker`]: the default, through the Docker Engine API, as the CNAB
 //!   Docker driver does it: create the container, copy parameter and
 //!   credential files in, stream the logs, copy `/cnab/app/outputs` out
-//!   (on success and on failure), remove the container.
+//!   (on success and on failure, bounded and checked by
+//!   [`outputs_archive`]), remove the container.
 //! - [`debug`]: prints what would run, and runs nothing.
 //!
 //! `lookup` finds a driver by the name `-d/--driver` gives.
@@ -17,6 +18,8 @@
 pub mod debug;
 #[cfg(feature = "cli")]
 pub mod docker;
+#[cfg(feature = "cli")]
+pub mod outputs_archive;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -83,6 +86,9 @@ pub struct Invocation {
     /// Values never to show: parameter and credential values marked
     /// sensitive. The driver lists them by name only.
     pub sensitive_env: Vec<String>,
+    /// Container labels: the run and installation it belongs to, so a
+    /// container left by a dead process can be told apart.
+    pub labels: Vec<(String, String)>,
 }
 
 /// How a run ended.

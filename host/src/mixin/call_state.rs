@@ -17,7 +17,8 @@ use super::bindings::wharf::mixin::host::{
 };
 use super::bindings::wharf::mixin::types;
 use super::guest_stdio::GuestOutput;
-use super::policy::{Authorization, CommandGrant};
+use super::hijack_env;
+use super::policy::{Authorization, CommandGrant, confine_dir};
 use super::run_command::{ProcessSpec, run};
 use super::sink::{LogLevel, OutputSink};
 
@@ -48,7 +49,7 @@ pub(crate) struct CallState {
     pub(crate) grant: CommandGrant,
     pub(crate) bundle_dir: Option<PathBuf>,
     pub(crate) sink: Arc<dyn OutputSink>,
-    pub(crate) memory_limit: u64,
+    pub(crate) memory: MemoryBudget,
     pub(crate) output_limit: u64,
     pub(crate) record: Arc<CallRecord>,
 }
@@ -62,34 +63,75 @@ impl WasiView for CallState {
     }
 }
 
+/// What one table element is charged against the memory cap: a function
+/// reference in wasmtime's tables is one pointer.
+const TABLE_ELEMENT_BYTES: u64 = 8;
+
+/// The memory cap of one call, over all its memories and tables together:
+/// a component can have many of each, and eight memories of 250 MiB must
+/// not fit under a 256 MiB cap.
+#[derive(Debug)]
+pub(crate) struct MemoryBudget {
+    limit: u64,
+    used: u64,
+}
+
+impl MemoryBudget {
+    pub(crate) fn new(limit: u64) -> Self {
+        Self { limit, used: 0 }
+    }
+
+    /// Charges growing one memory or table from `current` to `desired`
+    /// bytes; the total it would reach when that is over the cap.
+    fn charge(&mut self, current: u64, desired: u64) -> Result<(), u64> {
+        let total = self.used.saturating_sub(current).saturating_add(desired);
+        if total > self.limit {
+            return Err(total);
+        }
+        self.used = total;
+        Ok(())
+    }
+}
+
+impl CallState {
+    fn grow(&mut self, current: u64, desired: u64) -> wasmtime::Result<bool> {
+        let Err(total) = self.memory.charge(current, desired) else {
+            return Ok(true);
+        };
+        *self
+            .record
+            .memory_exceeded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some((self.memory.limit, total));
+        // Trapping (rather than failing the grow) stops the mixin at the
+        // allocation, with a reason the host can name.
+        wasmtime::bail!(
+            "memory limit of {} bytes exceeded (all memories and tables together)",
+            self.memory.limit
+        );
+    }
+}
+
 impl ResourceLimiter for CallState {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let desired = desired as u64;
-        if desired > self.memory_limit {
-            *self
-                .record
-                .memory_exceeded
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some((self.memory_limit, desired));
-            // Trapping (rather than failing the grow) stops the mixin at the
-            // allocation, with a reason the host can name.
-            wasmtime::bail!("memory limit of {} bytes exceeded", self.memory_limit);
-        }
-        Ok(true)
+        self.grow(current as u64, desired as u64)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1_000_000)
+        self.grow(
+            (current as u64).saturating_mul(TABLE_ELEMENT_BYTES),
+            (desired as u64).saturating_mul(TABLE_ELEMENT_BYTES),
+        )
     }
 }
 
@@ -105,7 +147,18 @@ impl host::Host for CallState {
             }
             CommandGrant::Programs(grant) => grant,
         };
-        let program = match grant.authorize(&cmd.program) {
+        let dir = match &self.bundle_dir {
+            Some(bundle_dir) => match confine_dir(bundle_dir, cmd.dir.as_deref()) {
+                Ok(dir) => dir,
+                Err(why) => {
+                    self.record.deny(why.clone());
+                    return Err(CommandError::Denied(why));
+                }
+            },
+            // No bundle directory granted: nothing to confine to.
+            None => PathBuf::from("/").join(cmd.dir.as_deref().unwrap_or_default()),
+        };
+        let program = match grant.authorize(&cmd.program, &dir) {
             Ok(program) => program,
             Err(Authorization::Denied(why)) => {
                 self.record.deny(why.clone());
@@ -113,14 +166,14 @@ impl host::Host for CallState {
             }
             Err(Authorization::NotFound(why)) => return Err(CommandError::SpawnFailed(why)),
         };
-        let default_dir = self
-            .bundle_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("/"));
-        let dir = match &cmd.dir {
-            Some(dir) => default_dir.join(dir),
-            None => default_dir,
-        };
+        if let Some(why) = cmd
+            .env
+            .iter()
+            .find_map(|(name, _)| hijack_env::refusal(name, &cmd.program))
+        {
+            self.record.deny(why.clone());
+            return Err(CommandError::Denied(why));
+        }
         let spec = ProcessSpec {
             mixin: &self.mixin,
             program,
@@ -135,7 +188,7 @@ impl host::Host for CallState {
         run(spec, self.sink.clone()).await
     }
 
-    async fn log(&mut self, level: WitLogLevel, message: String) {
+    async fn log(&mut self, level: WitLogLevel, message: String) -> wasmtime::Result<()> {
         let level = match level {
             WitLogLevel::Trace => LogLevel::Trace,
             WitLogLevel::Debug => LogLevel::Debug,
@@ -143,6 +196,38 @@ impl host::Host for CallState {
             WitLogLevel::Warn => LogLevel::Warn,
             WitLogLevel::Error => LogLevel::Error,
         };
+        // Log lines come out of the same budget as the mixin's stdout and
+        // stderr; past it the call traps and is reported as over its output
+        // limit.
+        if !self
+            .record
+            .guest_output
+            .charge(message.len() as u64, self.output_limit)
+        {
+            wasmtime::bail!(
+                "the mixin's output limit of {} bytes is used up",
+                self.output_limit
+            );
+        }
         self.sink.log(&self.mixin, level, &message);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryBudget;
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn the_cap_covers_every_memory_together() {
+        let mut budget = MemoryBudget::new(256 * MIB);
+        // The attack: many memories, each under the cap on its own.
+        assert_eq!(budget.charge(0, 250 * MIB), Ok(()));
+        assert_eq!(budget.charge(0, 250 * MIB), Err(500 * MIB));
+        // Growing the same memory charges only the difference.
+        assert_eq!(budget.charge(250 * MIB, 256 * MIB), Ok(()));
+        assert_eq!(budget.charge(0, 1), Err(256 * MIB + 1));
     }
 }

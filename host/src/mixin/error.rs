@@ -11,6 +11,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::digest::Digest;
+
 /// An error from loading or calling a mixin.
 #[derive(Debug, thiserror::Error)]
 pub enum MixinError {
@@ -64,6 +66,22 @@ pub enum MixinError {
         origin: String,
         /// What they are instead, and how to make a component.
         detail: String,
+    },
+
+    /// A precompiled mixin is not the file its image's index records: it
+    /// was changed after the build, and is never loaded.
+    #[error(
+        "{origin} is not the precompiled mixin this bundle was built with: its digest is \
+         {found}, and the image's mixin index records {expected}; it was changed after the \
+         build, so it is not loaded: rebuild the bundle (`wharf build --no-cache`)"
+    )]
+    Tampered {
+        /// The file.
+        origin: String,
+        /// The digest the index records.
+        expected: Digest,
+        /// The file's digest.
+        found: Digest,
     },
 
     /// A file could not be read or written.
@@ -134,6 +152,7 @@ impl MixinError {
             },
             MixinError::IncompatibleWorld { .. } => "incompatible world",
             MixinError::NotAComponent { .. } => "not a component",
+            MixinError::Tampered { .. } => "tampered",
             MixinError::Io { .. } => "io",
             MixinError::Host { .. } => "host error",
         }
@@ -147,7 +166,8 @@ impl MixinError {
             | MixinError::Trapped { mixin, .. }
             | MixinError::Host { mixin, .. } => mixin,
             MixinError::IncompatibleWorld { origin, .. }
-            | MixinError::NotAComponent { origin, .. } => origin,
+            | MixinError::NotAComponent { origin, .. }
+            | MixinError::Tampered { origin, .. } => origin,
             MixinError::Io { .. } => "",
         }
     }

@@ -4,7 +4,8 @@
 //! by both streams. Writing past the budget fails the write and marks the
 //! call, so the host reports an output-limit trap rather than whatever the
 //! mixin made of the failed write. The tail of stderr is kept to quote a
-//! panic message.
+//! panic message. Log lines from the `log` import are charged to the same
+//! budget (see [`GuestOutput::charge`]).
 
 use std::io;
 use std::pin::Pin;
@@ -29,6 +30,17 @@ pub(crate) struct GuestOutput {
 }
 
 impl GuestOutput {
+    /// Takes `len` bytes out of a budget of `budget`; false (and the call
+    /// marked as over its limit) once it is used up.
+    pub(crate) fn charge(&self, len: u64, budget: u64) -> bool {
+        let before = self.written.fetch_add(len, Ordering::SeqCst);
+        if before.saturating_add(len) > budget {
+            self.exceeded.store(true, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
     pub(crate) fn exceeded(&self) -> bool {
         self.exceeded.load(Ordering::SeqCst)
     }
@@ -52,10 +64,7 @@ pub(crate) struct GuestStream {
 
 impl GuestStream {
     fn accept(&self, buf: &[u8]) -> io::Result<usize> {
-        let len = buf.len() as u64;
-        let before = self.shared.written.fetch_add(len, Ordering::SeqCst);
-        if before.saturating_add(len) > self.budget {
-            self.shared.exceeded.store(true, Ordering::SeqCst);
+        if !self.shared.charge(buf.len() as u64, self.budget) {
             return Err(io::Error::other(format!(
                 "the mixin's output limit of {} bytes is used up",
                 self.budget

@@ -20,6 +20,8 @@ use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_PACKAGE, WORLD_VERSIO
 use super::cache::CompiledCache;
 use super::call_state::CallState;
 #[cfg(feature = "compiler")]
+use super::component_file::read_component_file;
+#[cfg(feature = "compiler")]
 use super::component_header::Header;
 use super::error::MixinError;
 #[cfg(feature = "compiler")]
@@ -135,13 +137,14 @@ impl MixinHost {
     #[cfg(feature = "compiler")]
     /// Loads a component file. See [`MixinHost::load`].
     pub async fn load_file(&self, path: &Path) -> Result<LoadedMixin, MixinError> {
-        let bytes = tokio::fs::read(path)
+        let owned = path.to_path_buf();
+        let bytes = tokio::task::spawn_blocking(move || read_component_file(&owned))
             .await
-            .map_err(|source| MixinError::Io {
+            .map_err(|e| MixinError::Io {
                 action: "cannot read mixin",
                 path: path.to_path_buf(),
-                source,
-            })?;
+                source: std::io::Error::other(e),
+            })??;
         self.load(&path.display().to_string(), bytes).await
     }
 
@@ -189,11 +192,18 @@ impl MixinHost {
 
     /// Loads a component precompiled by [`MixinHost::precompile`]. Nothing
     /// is compiled: this is how the in-image runtime loads mixins. `digest`
-    /// is that of the original component.
+    /// is that of the original component, `compiled` that of the framed
+    /// file as the build recorded it somewhere the bundle cannot write.
+    ///
+    /// Deserializing runs native code, so the file is read once and its
+    /// bytes are checked against `compiled` before wasmtime sees them: the
+    /// checksum inside the frame only catches damage, since whoever can
+    /// rewrite the file can rewrite it too.
     pub async fn load_precompiled(
         &self,
         path: &Path,
         digest: Digest,
+        compiled: Digest,
     ) -> Result<LoadedMixin, MixinError> {
         let origin = path.display().to_string();
         if let Some(loaded) = self.cached_in_memory(&digest) {
@@ -206,6 +216,14 @@ impl MixinHost {
                 path: path.to_path_buf(),
                 source,
             })?;
+        let found = Digest::of(&framed);
+        if found != compiled {
+            return Err(MixinError::Tampered {
+                origin,
+                expected: compiled,
+                found,
+            });
+        }
         let not_usable = |detail: String| MixinError::NotAComponent {
             origin: origin.clone(),
             detail,
@@ -216,8 +234,9 @@ impl MixinHost {
                     .into(),
             )
         })?;
-        // SAFETY: the checksum matches the bytes `precompile` framed, and
-        // wasmtime checks the engine compatibility header before use.
+        // SAFETY: these bytes are the file the build precompiled (their
+        // digest matches the one it recorded), and wasmtime checks the
+        // engine compatibility header before use.
         let component = unsafe { Component::deserialize(&self.shared.engine, compiled) }.map_err(|e| {
             not_usable(format!(
                 "{e:#}; it was precompiled by another Wharf version, rebuild the bundle with this one"

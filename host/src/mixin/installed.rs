@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::{LoadedMixin, Metadata, MixinHost};
+use super::{LoadedMixin, Metadata, MixinHost, read_component_file};
 use crate::digest::Digest;
 use crate::fs_atomic::{sync_dir, write_atomically};
 use crate::home::WharfHome;
@@ -151,8 +151,7 @@ impl Catalog {
     /// Installs a component file under its metadata name, replacing any
     /// installed mixin of that name.
     pub async fn install_file(&self, host: &MixinHost, path: &Path) -> Result<MixinRecord> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = read_component_file(path)?;
         let source = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.install_bytes(host, bytes, source.display().to_string(), None)
             .await

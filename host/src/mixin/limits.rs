@@ -11,10 +11,12 @@ use std::time::Duration;
 pub struct CallLimits {
     /// Wall-clock time for the whole call, including commands it runs.
     pub timeout: Duration,
-    /// The most linear memory one instance may grow to, in bytes.
+    /// The most memory one call may grow to, in bytes: all its linear
+    /// memories and tables together.
     pub memory_bytes: u64,
     /// The most output kept: per command for `run-command`'s captured stdout
-    /// plus stderr, and per call for the mixin's own stdout plus stderr.
+    /// plus stderr, and per call for the mixin's own stdout, stderr and
+    /// `log` lines.
     pub output_bytes: u64,
 }
 

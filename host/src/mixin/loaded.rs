@@ -13,7 +13,7 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use super::bindings::wharf::mixin::types as wit;
 use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_VERSION};
-use super::call_state::{CallRecord, CallState};
+use super::call_state::{CallRecord, CallState, MemoryBudget};
 use super::error::{MixinError, TrapReason};
 use super::framing::CacheOutcome;
 use super::guest_stdio::GuestStream;
@@ -64,6 +64,8 @@ struct Capabilities<'a> {
     bundle_dir: Option<&'a Path>,
     bundle_dir_writable: bool,
     read_root: bool,
+    /// A fixed clock and seeded randomness (see [`super::pure_clock`]).
+    deterministic: bool,
 }
 
 impl<'a> Capabilities<'a> {
@@ -81,6 +83,7 @@ impl<'a> Capabilities<'a> {
             bundle_dir,
             bundle_dir_writable: false,
             read_root: false,
+            deterministic: true,
         }
     }
 }
@@ -157,6 +160,19 @@ impl LoadedMixin {
         }
     }
 
+    /// The same mixin, allowed to run exactly `programs` rather than what
+    /// its metadata declared: the programs it was pinned with.
+    pub fn with_programs(&self, programs: Vec<String>) -> Self {
+        let metadata = Metadata {
+            programs,
+            ..(*self.metadata).clone()
+        };
+        Self {
+            metadata: Arc::new(metadata),
+            ..self.clone()
+        }
+    }
+
     /// The same mixin, sending output and logs to `sink` instead.
     pub fn with_sink(&self, sink: Arc<dyn OutputSink>) -> Self {
         Self {
@@ -226,6 +242,7 @@ impl LoadedMixin {
             commands: CommandGrant::Programs(ProgramGrant::new(
                 self.metadata.programs.clone(),
                 grant.env.clone(),
+                grant.bundle_dir.as_deref(),
             )),
             bundle_dir: grant.bundle_dir.as_deref(),
             bundle_dir_writable: true,
@@ -233,6 +250,8 @@ impl LoadedMixin {
             // through one; a read-only view of `/` adds no authority and lets
             // `path` outputs outside the bundle directory work.
             read_root: any_program,
+            // Steps run real tools, which need the real time.
+            deterministic: false,
         };
         let step = step.to_string();
         let outputs = self
@@ -301,6 +320,9 @@ impl LoadedMixin {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
+        if capabilities.deterministic {
+            super::pure_clock::make_deterministic(&mut wasi);
+        }
         let host_error = |detail: String| MixinError::Host {
             mixin: self.metadata.name.clone(),
             detail,
@@ -340,7 +362,7 @@ impl LoadedMixin {
             grant: capabilities.commands.clone(),
             bundle_dir: capabilities.bundle_dir.map(Path::to_path_buf),
             sink: self.sink.clone(),
-            memory_limit: limits.memory_bytes,
+            memory: MemoryBudget::new(limits.memory_bytes),
             output_limit: limits.output_bytes,
             record,
         };

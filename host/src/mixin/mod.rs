@@ -15,21 +15,27 @@ mod bindings;
 #[cfg(feature = "compiler")]
 mod cache;
 mod call_state;
+#[cfg(feature = "compiler")]
+mod component_file;
 pub mod component_header;
 mod error;
 mod framing;
 mod guest_stdio;
+mod hijack_env;
 mod host;
 #[cfg(feature = "compiler")]
 mod installed;
 mod limits;
 mod loaded;
 mod policy;
+mod pure_clock;
 mod run_command;
 mod sink;
 mod types;
 
 pub use bindings::WORLD_VERSION;
+#[cfg(feature = "compiler")]
+pub use component_file::{MAX_COMPONENT_BYTES, read_component_file};
 pub use error::{MixinError, TrapReason};
 pub use framing::CacheOutcome;
 pub use host::{HostConfig, MixinHost, engine_config};

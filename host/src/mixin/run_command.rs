@@ -1,19 +1,33 @@
 //! Starting real processes for `run-command`.
 //!
 //! Output is read from both pipes as it arrives, handed to the sink (unless
-//! the mixin asked for quiet), and captured up to the per-command limit. A
-//! process that writes more is killed rather than allowed to grow the host's
-//! memory without bound.
+//! the mixin asked for quiet), and captured up to the per-command limit.
+//!
+//! Every command is the leader of its own process group, and the whole group
+//! is killed as soon as the command exits, goes over its output limit, or
+//! its call is abandoned (deadline, trap). So nothing a mixin starts keeps
+//! running in the background after its command, where it could watch a
+//! later step's arguments or files. A process that leaves the group on
+//! purpose (`setsid`) is beyond this; in the invocation image it still dies
+//! with the container.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
+use std::time::Duration;
 
+use rustix::process::{Pid, Signal, kill_process_group};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
+use tokio::sync::watch;
 
 use super::bindings::wharf::mixin::host::{CommandError, CommandResult};
 use super::sink::{OutputSink, Stream};
+
+/// How long output is still read after a command exits: what it wrote is
+/// already in the pipes, so only a process that escaped its group and kept
+/// them open makes this wait out.
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 /// Everything needed to start one process.
 pub(crate) struct ProcessSpec<'a> {
@@ -26,6 +40,25 @@ pub(crate) struct ProcessSpec<'a> {
     pub(crate) stdin: Option<Vec<u8>>,
     pub(crate) stream_output: bool,
     pub(crate) output_limit: u64,
+}
+
+/// A command's process group, killed when this is dropped.
+struct ProcessGroup(Option<Pid>);
+
+impl ProcessGroup {
+    /// Sends SIGKILL to every process in the group. A group that is already
+    /// gone is not an error.
+    fn kill(&self) {
+        if let Some(pid) = self.0 {
+            let _ = kill_process_group(pid, Signal::KILL);
+        }
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// Runs the process to completion.
@@ -47,15 +80,26 @@ pub(crate) async fn run(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        // If the call is abandoned (deadline, trap), the process goes too.
+        // Its own group, so everything it starts can be killed with it.
+        .process_group(0)
         .kill_on_drop(true);
+    let spawn_error = |what: String| CommandError::SpawnFailed(what);
     let mut child = command.spawn().map_err(|e| {
-        CommandError::SpawnFailed(format!(
+        spawn_error(format!(
             "cannot start {} in {}: {e}",
             spec.program.display(),
             spec.dir.display()
         ))
     })?;
+    // The group id is the leader's pid. Pid 1 would mean every process
+    // (kill(-1)), so it is never signalled as a group.
+    let group = ProcessGroup(
+        child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .filter(|&id| id > 1)
+            .and_then(Pid::from_raw),
+    );
 
     if let (Some(bytes), Some(mut stdin)) = (spec.stdin, child.stdin.take()) {
         // A process that exits without reading its input is not an error.
@@ -64,21 +108,48 @@ pub(crate) async fn run(
         });
     }
 
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let stderr = child.stderr.take().expect("stderr is piped");
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(spawn_error(format!(
+            "{} started without its output pipes",
+            spec.program.display()
+        )));
+    };
     let budget = Budget::new(spec.output_limit);
     let echo = spec.stream_output.then_some((sink, spec.mixin));
-    let (out, err) = tokio::join!(
-        pump(stdout, Stream::Stdout, &budget, echo.clone()),
-        pump(stderr, Stream::Stderr, &budget, echo),
-    );
+    let (exited_tx, exited) = watch::channel(false);
+    let waiting = async {
+        let status = child.wait().await;
+        // The command is done: whatever it left running goes now.
+        group.kill();
+        let _ = exited_tx.send(true);
+        status
+    };
+    let pumping = async {
+        tokio::join!(
+            pump(
+                stdout,
+                Stream::Stdout,
+                &budget,
+                &group,
+                exited.clone(),
+                echo.clone()
+            ),
+            pump(
+                stderr,
+                Stream::Stderr,
+                &budget,
+                &group,
+                exited.clone(),
+                echo
+            ),
+        )
+    };
+    let (status, (out, err)) = tokio::join!(waiting, pumping);
     if budget.exceeded() {
-        let _ = child.kill().await;
         return Err(CommandError::OutputTooLarge(spec.output_limit));
     }
-    let status = child.wait().await.map_err(|e| {
-        CommandError::SpawnFailed(format!("waiting for {}: {e}", spec.program.display()))
-    })?;
+    let status =
+        status.map_err(|e| spawn_error(format!("waiting for {}: {e}", spec.program.display())))?;
     // The program only: arguments and environment can carry secrets.
     tracing::debug!(
         mixin = spec.mixin,
@@ -125,22 +196,37 @@ impl Budget {
     }
 }
 
-/// Reads a pipe to its end (or until the budget is used up), echoing and
-/// capturing what arrives.
+/// Reads a pipe to its end, echoing and capturing what arrives. Stops when
+/// the budget is used up (killing the command's group at once, so it cannot
+/// go on writing), or a grace period after the command exited.
 async fn pump(
     mut pipe: impl AsyncRead + Unpin,
     stream: Stream,
     budget: &Budget,
+    group: &ProcessGroup,
+    mut exited: watch::Receiver<bool>,
     echo: Option<(Arc<dyn OutputSink>, &str)>,
 ) -> Vec<u8> {
     let mut captured = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
+    let give_up = async move {
+        if exited.wait_for(|done| *done).await.is_ok() {
+            tokio::time::sleep(DRAIN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::pin!(give_up);
     loop {
-        let n = match pipe.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let n = tokio::select! {
+            read = pipe.read(&mut buf) => match read {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            },
+            () = &mut give_up => break,
         };
         if budget.exceeded() || !budget.take(n) {
+            group.kill();
             break;
         }
         if let Some((sink, mixin)) = &echo {

@@ -15,6 +15,7 @@ use anyhow::{Context, Result, ensure};
 
 use super::cancel::Cancel;
 use super::invocation::{RunIdentity, build_invocation, runnable_image};
+use super::orphans;
 use super::prepare::PreparedRun;
 use crate::cnab::contract::STATE_NAME;
 use crate::drivers::{Completed, Driver, Invocation, OutputCallback};
@@ -147,6 +148,9 @@ pub async fn execute(
             new_run.parameter(name, value.value.clone())
         };
     }
+    // Refused while a live process runs the installation; a dead
+    // process's container must not run beside this run.
+    orphans::reap(&store, driver, &key, sink.as_ref()).await?;
     let active = blocking(&store, move |s| {
         s.upsert_installation(spec)?;
         s.start_run(new_run)
@@ -156,8 +160,9 @@ pub async fn execute(
     let run_id = active.id().to_string();
 
     let (mut invocation, secrets) = invocation_for(&prepared, &run_id, driver)?;
-    let container = format!("wharf-{}", run_id.to_ascii_lowercase());
+    let container = orphans::container_name(&run_id);
     invocation.container_name = Some(container.clone());
+    invocation.labels = orphans::container_labels(&run_id, &key);
     let masker = Masker::default();
     for secret in &secrets {
         masker.add(secret);

@@ -22,6 +22,7 @@ pub mod cancel;
 pub mod credentials;
 pub mod execute;
 pub mod invocation;
+pub mod orphans;
 pub mod parameters;
 pub mod prepare;
 #[cfg(test)]

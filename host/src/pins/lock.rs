@@ -52,6 +52,12 @@ pub struct LockedMixin {
     pub digest: Digest,
     /// The mixin's version, from its metadata.
     pub version: String,
+    /// The programs its metadata declared when it was pinned: what its
+    /// `execute` may run, written into the image's mixin index. A later
+    /// answer that differs is refused. Absent in locks written before
+    /// Wharf recorded it; filled in on the next build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub programs: Option<Vec<String>>,
 }
 
 impl LockedMixin {
@@ -137,6 +143,7 @@ mod tests {
                 manifest: format!("sha256:{}", "a".repeat(64)),
                 digest: Digest::of(b"component"),
                 version: "1.2.0".into(),
+                programs: Some(vec!["echo".into()]),
             },
         );
         assert!(write_lock(&path, &lock).unwrap());
@@ -145,6 +152,22 @@ mod tests {
             "unchanged: not rewritten"
         );
         assert_eq!(read_lock(&path).unwrap(), lock);
+    }
+
+    #[test]
+    fn a_lock_without_programs_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOCK_FILE);
+        let digest = Digest::of(b"component");
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"lockVersion": 1, "mixins": {{"exec": {{"requested": "exec",
+                "reference": "built-in", "digest": "{digest}", "version": "1.0.0"}}}}}}"#
+            ),
+        )
+        .unwrap();
+        assert_eq!(read_lock(&path).unwrap().mixins["exec"].programs, None);
     }
 
     #[test]

@@ -67,10 +67,14 @@ impl Pinner<'_> {
         for declared in &manifest.mixins {
             let requested = requested(declared);
             let (mixin, entry) = match lock.mixins.get(&declared.name) {
-                Some(locked) if locked.requested == requested => (
-                    self.load_locked(&registry, &declared.name, locked).await?,
-                    locked.clone(),
-                ),
+                Some(locked) if locked.requested == requested => {
+                    let mixin = self.load_locked(&registry, &declared.name, locked).await?;
+                    let entry = LockedMixin {
+                        programs: Some(mixin.mixin.metadata().programs.clone()),
+                        ..locked.clone()
+                    };
+                    (mixin, entry)
+                }
                 Some(locked) => bail!(
                     "{} asks for `{requested}`, but {} pins `{}`; run `wharf build --update-lock` \
                      to pin what porter.yaml asks for now",
@@ -123,6 +127,7 @@ impl Pinner<'_> {
                 );
             }
             local.source = locked.reference.clone();
+            check_programs(name, &local, locked)?;
             return Ok(local);
         }
         let reference = Registry::parse_reference(&locked.reference)?;
@@ -140,6 +145,7 @@ impl Pinner<'_> {
                 locked.digest
             );
         }
+        check_programs(name, &mixin, locked)?;
         Ok(mixin)
     }
 
@@ -180,6 +186,7 @@ impl Pinner<'_> {
             manifest: mixin.manifest_digest.clone(),
             digest: mixin.mixin.digest(),
             version: mixin.mixin.metadata().version.clone(),
+            programs: Some(mixin.mixin.metadata().programs.clone()),
         };
         Ok((mixin, entry))
     }
@@ -231,8 +238,31 @@ fn local_pin(mut mixin: ResolvedMixin, requested: String) -> Result<(ResolvedMix
         manifest: String::new(),
         digest: mixin.mixin.digest(),
         version: mixin.mixin.metadata().version.clone(),
+        programs: Some(mixin.mixin.metadata().programs.clone()),
     };
     Ok((mixin, entry))
+}
+
+/// Refuses a locked mixin whose metadata now declares other programs than
+/// the lock recorded: what a mixin may run is fixed when it is pinned.
+fn check_programs(name: &str, mixin: &ResolvedMixin, locked: &LockedMixin) -> Result<()> {
+    let declared = &mixin.mixin.metadata().programs;
+    match &locked.programs {
+        Some(pinned) if pinned != declared => bail!(
+            "the {name} mixin ({}) now declares the programs {}, but wharf.lock pinned {}; a \
+             mixin's programs are fixed when it is pinned: check where it came from, and run \
+             `wharf build --update-lock` only if you accept what it declares now",
+            locked.digest,
+            program_list(declared),
+            program_list(pinned)
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// `[echo, sh]`, for messages.
+pub(crate) fn program_list(programs: &[String]) -> String {
+    format!("[{}]", programs.join(", "))
 }
 
 /// A version (`1.2.0`, `v1.2.0`) or a range (`^1.2`, `>=1, <2`), rather

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 pub use crate::cnab::contract::CNAB_ROOT;
-use crate::cnab::contract::{BUNDLE_DIR, OUTPUTS_DIR};
+use crate::cnab::contract::{BUNDLE_DIR, BUNDLE_JSON, MIXINS_DIR, OUTPUTS_DIR};
 
 /// The runtime's view of the `/cnab` tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,7 @@ impl Layout {
 
     /// `/cnab/bundle.json`.
     pub fn bundle_json(&self) -> PathBuf {
-        self.root.join("bundle.json")
+        self.host_path(BUNDLE_JSON)
     }
 
     /// `/cnab/app`: the bundle directory and working directory.
@@ -46,9 +46,10 @@ impl Layout {
         self.app_dir().join("porter.yaml")
     }
 
-    /// `/cnab/app/mixins`: the precompiled mixins and their index.
+    /// `/cnab/wharf/mixins`: the precompiled mixins and their index,
+    /// outside the bundle directory.
     pub fn mixins_dir(&self) -> PathBuf {
-        self.app_dir().join("mixins")
+        self.host_path(MIXINS_DIR)
     }
 
     /// `/cnab/app/outputs`: where outputs go by default.

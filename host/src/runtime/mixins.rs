@@ -1,9 +1,16 @@
 //! The mixins baked into the invocation image.
 //!
 //! `wharf build` precompiles each mixin for the image's engine and lists it
-//! in `mixins/index.json`. The runtime only loads those files: it carries
-//! no compiler, so a mixin that is not listed cannot run, and a step that
-//! names one is an error that says which mixins the image does have.
+//! in the index (`/cnab/wharf/mixins/index.json`, root's and read-only). The
+//! runtime only loads those files: it carries no compiler, so a mixin that
+//! is not listed cannot run, and a step that names one is an error that
+//! says which mixins the image does have.
+//!
+//! The index is read once, before any step runs, and is what the runtime
+//! trusts from then on: a precompiled file is loaded only if its digest is
+//! the one the index records (deserializing it runs native code), and a
+//! mixin may run exactly the programs the index records, which are those it
+//! was pinned with. A mixin whose metadata now answers otherwise is refused.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,10 +18,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::{RuntimeError, StepRef};
+use crate::cnab::contract::MIXIN_INDEX;
 use crate::digest::Digest;
 use crate::mixin::{LoadedMixin, MixinHost};
 
-/// One entry of `mixins/index.json`.
+/// One entry of the mixin index (what `build::stage::StagedMixin` writes).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct IndexEntry {
     /// The mixin's name, as steps name it.
@@ -24,6 +32,10 @@ pub struct IndexEntry {
     pub version: String,
     /// The digest of the original component.
     pub digest: Digest,
+    /// The digest of the precompiled file.
+    pub compiled: Digest,
+    /// The programs it was pinned with.
+    pub programs: Vec<String>,
     /// The precompiled file, relative to the index.
     pub file: String,
 }
@@ -37,14 +49,16 @@ pub struct Mixins {
 }
 
 impl Mixins {
-    /// Reads `dir/index.json`.
+    /// Reads the index in `dir`.
     pub fn open(host: MixinHost, dir: &Path) -> Result<Self, RuntimeError> {
-        let path = dir.join("index.json");
+        let path = dir.join(MIXIN_INDEX);
         let bytes = std::fs::read(&path).map_err(|e| RuntimeError::io("read", &path, e))?;
         let index: Vec<IndexEntry> =
             serde_json::from_slice(&bytes).map_err(|e| RuntimeError::MixinIndex {
                 path: path.clone(),
-                message: format!("not a list of mixins: {e}"),
+                message: format!(
+                    "not a list of mixins as this runtime reads them ({e}); rebuild the bundle"
+                ),
             })?;
         if let Some(bad) = index
             .iter()
@@ -85,7 +99,7 @@ impl Mixins {
         };
         let mixin = self
             .host
-            .load_precompiled(&self.dir.join(&entry.file), entry.digest)
+            .load_precompiled(&self.dir.join(&entry.file), entry.digest, entry.compiled)
             .await
             .map_err(|e| load_error(e.to_string()))?;
         if mixin.metadata().name != entry.name {
@@ -96,6 +110,16 @@ impl Mixins {
                 entry.name
             )));
         }
+        if mixin.metadata().programs != entry.programs {
+            return Err(load_error(format!(
+                "it now declares the programs [{}], but it was pinned with [{}] when the bundle \
+                 was built; a mixin's programs are fixed when it is pinned, so it is not run: \
+                 find out why it changed, and rebuild the bundle",
+                mixin.metadata().programs.join(", "),
+                entry.programs.join(", ")
+            )));
+        }
+        let mixin = mixin.with_programs(entry.programs.clone());
         self.loaded.insert(name.to_string(), mixin.clone());
         Ok(mixin)
     }

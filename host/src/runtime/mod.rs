@@ -3,7 +3,7 @@
 //!
 //! `wharf build` stages the bundle under `/cnab`: `bundle.json`, the
 //! author's `porter.yaml` unchanged, and each mixin precompiled under
-//! `app/mixins/`. A CNAB runtime (Wharf, Porter, Duffle) starts the image
+//! `wharf/mixins/` (root's and read-only). A CNAB runtime (Wharf, Porter, Duffle) starts the image
 //! with `CNAB_ACTION` and the parameters and credentials bundle.json
 //! declares; this runtime then does what Porter's does:
 //!
@@ -21,6 +21,7 @@
 //! environment and its output made explicit, so tests run it on a
 //! temporary directory.
 
+mod beneath;
 mod error;
 mod inputs;
 mod layout;

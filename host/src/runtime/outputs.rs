@@ -7,12 +7,17 @@
 //! output with none of these is not written, and the CNAB runtime reports
 //! it missing. Outputs are written after a failed step too, so what the
 //! steps before it produced is kept.
+//!
+//! An output's `path` is read with [`beneath::read`]: the file may have
+//! been written by a mixin, and a link it planted there is refused (naming
+//! the output) instead of followed.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
 
+use super::beneath;
 use super::error::RuntimeError;
 use super::layout::Layout;
 use crate::cnab::Bundle;
@@ -45,14 +50,19 @@ pub fn write_outputs(
         if name == STATE_NAME {
             continue;
         }
-        let from_file = || {
+        let from_file = || -> Result<Option<Vec<u8>>, RuntimeError> {
             let path = manifest
                 .outputs
                 .iter()
-                .find(|o| &o.name == name)?
-                .path
-                .as_deref()?;
-            std::fs::read(layout.host_path(path)).ok()
+                .find(|o| &o.name == name)
+                .and_then(|o| o.path.as_deref());
+            match path {
+                Some(path) => read_output_file(layout, path).map_err(|why| RuntimeError::Output {
+                    name: name.clone(),
+                    message: format!("its path {path} cannot be read: {why}"),
+                }),
+                None => Ok(None),
+            }
         };
         let from_default = || {
             bundle
@@ -62,7 +72,7 @@ pub fn write_outputs(
         };
         let (value, source) = if let Some(value) = step_outputs.get(name) {
             (value.clone(), OutputSource::Step)
-        } else if let Some(value) = from_file() {
+        } else if let Some(value) = from_file()? {
             (value, OutputSource::File)
         } else if let Some(value) = from_default() {
             (value, OutputSource::Default)
@@ -81,6 +91,21 @@ pub fn write_outputs(
         written.push((name.clone(), source));
     }
     Ok(written)
+}
+
+/// Reads the file an output's `path` names, following no link: beneath
+/// the bundle directory when it is there (where mixins write), else
+/// beneath `/`. `Ok(None)` when there is no such file.
+fn read_output_file(layout: &Layout, path: &str) -> Result<Option<Vec<u8>>, beneath::BeneathError> {
+    let full = layout.host_path(path);
+    let app_dir = layout.app_dir();
+    match full.strip_prefix(&app_dir) {
+        Ok(relative) => beneath::read(&app_dir, relative),
+        Err(_) => match full.strip_prefix("/") {
+            Ok(relative) => beneath::read(Path::new("/"), relative),
+            Err(_) => Ok(None),
+        },
+    }
 }
 
 /// Writes `bytes` to `path` atomically, creating its directory, so the

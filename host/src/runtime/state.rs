@@ -9,7 +9,10 @@
 //!
 //! The archive comes from outside the image, so unpacking accepts only
 //! plain files and directories with relative paths that stay inside the
-//! bundle directory.
+//! bundle directory. Packing follows no link: the state paths are where
+//! mixins write, and a link planted there (to a credential file, to
+//! `/proc/self/environ`) is refused with the state's name instead of
+//! archived or followed (see [`super::beneath`]).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -18,6 +21,7 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
+use super::beneath::{self, Kind};
 use super::error::RuntimeError;
 use super::layout::Layout;
 use crate::manifest::StateVariable;
@@ -103,16 +107,18 @@ pub fn pack(
                 variable.name, variable.path
             ))
         })?;
-        let full = app_dir.join(&relative);
-        let Ok(meta) = std::fs::metadata(&full) else {
-            continue;
+        let refused = |why: String| {
+            state_error(format!(
+                "cannot pack the state {:?} ({}): {why}",
+                variable.name, variable.path
+            ))
         };
-        let added = if meta.is_dir() {
-            builder.append_dir_all(&relative, &full)
-        } else {
-            builder.append_path_with_name(&full, &relative)
-        };
-        added.map_err(|e| state_error(format!("cannot pack {}: {e}", full.display())))?;
+        match beneath::inspect(&app_dir, &relative).map_err(|e| refused(e.to_string()))? {
+            Kind::Missing => continue,
+            Kind::File => append_file(&mut builder, &app_dir, &relative),
+            Kind::Dir => append_tree(&mut builder, &app_dir, &relative),
+        }
+        .map_err(refused)?;
         packed.push(relative.display().to_string());
     }
     let bytes = builder
@@ -120,6 +126,60 @@ pub fn pack(
         .and_then(GzEncoder::finish)
         .map_err(|e| state_error(format!("cannot pack the state bag: {e}")))?;
     Ok((bytes, packed))
+}
+
+/// Appends the regular file `relative` beneath `app_dir`, read without
+/// following a link.
+fn append_file<W: std::io::Write>(
+    builder: &mut tar::Builder<W>,
+    app_dir: &Path,
+    relative: &Path,
+) -> Result<(), String> {
+    let (bytes, mode) = beneath::read_with_mode(app_dir, relative)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{} vanished while it was packed", relative.display()))?;
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_size(bytes.len() as u64);
+    header.set_mode(mode);
+    builder
+        .append_data(&mut header, relative, bytes.as_slice())
+        .map_err(|e| format!("cannot pack {}: {e}", relative.display()))
+}
+
+/// Appends the directory `relative` beneath `app_dir` and everything in
+/// it. Entries are listed by name and each is opened with
+/// [`beneath`], so a link met anywhere is refused rather than followed.
+fn append_tree<W: std::io::Write>(
+    builder: &mut tar::Builder<W>,
+    app_dir: &Path,
+    relative: &Path,
+) -> Result<(), String> {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Directory);
+    header.set_size(0);
+    header.set_mode(0o755);
+    builder
+        .append_data(&mut header, relative, std::io::empty())
+        .map_err(|e| format!("cannot pack {}: {e}", relative.display()))?;
+    let full = app_dir.join(relative);
+    let mut names = std::fs::read_dir(&full)
+        .and_then(|entries| {
+            entries
+                .map(|e| e.map(|e| e.file_name()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| format!("cannot list {}: {e}", relative.display()))?;
+    names.sort();
+    for name in names {
+        let child = relative.join(name);
+        match beneath::inspect(app_dir, &child).map_err(|e| e.to_string())? {
+            Kind::Missing => {}
+            Kind::File => append_file(builder, app_dir, &child)?,
+            Kind::Dir => append_tree(builder, app_dir, &child)?,
+        }
+    }
+    Ok(())
 }
 
 /// The gzip bytes of a state archive, whether passed raw or as base64 (the
@@ -187,6 +247,9 @@ mod tests {
         std::fs::create_dir_all(layout.app_dir().join("tf/sub")).unwrap();
         std::fs::write(layout.app_dir().join("tf/sub/a"), "A").unwrap();
         std::fs::write(layout.app_dir().join("key"), "K").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let script = layout.app_dir().join("tf/sub/a");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o750)).unwrap();
         let state = [var("tf"), var("/cnab/app/key"), var("missing")];
         let (tgz, packed) = pack(&state, &layout).unwrap();
         assert_eq!(packed, ["tf", "key"]);
@@ -200,6 +263,15 @@ mod tests {
             "A"
         );
         assert_eq!(std::fs::read_to_string(to.path().join("key")).unwrap(), "K");
+        let mode = std::fs::metadata(to.path().join("tf/sub/a"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o100,
+            0o100,
+            "an executable stays executable: {mode:o}"
+        );
     }
 
     #[test]
@@ -231,6 +303,25 @@ mod tests {
         let err = unpack(&archive, &inner).unwrap_err().to_string();
         assert!(err.contains("refusing") && err.contains(".."), "{err}");
         assert!(!dir.path().join("evil").exists());
+    }
+
+    #[test]
+    fn links_in_state_are_refused_not_followed() {
+        let secret = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(secret.path(), "CREDENTIAL").unwrap();
+        for (planted, state_path) in [("key", "key"), ("tf/leak", "tf")] {
+            let from = tempfile::tempdir().unwrap();
+            let layout = Layout::new(from.path());
+            std::fs::create_dir_all(layout.app_dir().join("tf")).unwrap();
+            std::fs::write(layout.app_dir().join("tf/ok"), "ok").unwrap();
+            std::os::unix::fs::symlink(secret.path(), layout.app_dir().join(planted)).unwrap();
+            let err = pack(&[var(state_path)], &layout).unwrap_err().to_string();
+            assert!(
+                err.contains("symbolic link") && err.contains(planted) && err.contains("\"s\""),
+                "{err}"
+            );
+            assert!(!err.contains("CREDENTIAL"), "{err}");
+        }
     }
 
     #[test]

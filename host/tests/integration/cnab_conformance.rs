@@ -363,6 +363,33 @@ mod schema_validation {
         }
     }
 
+    /// `wharf::cnab::check_required` (what `--cnab-file` is checked with,
+    /// as the schema is not shipped) never refuses a bundle the full
+    /// schema accepts, and refuses a parameter without a destination as
+    /// the schema does.
+    #[test]
+    fn the_required_members_check_agrees_with_the_schema() {
+        let schema = schema();
+        let files = bundle_files();
+        for name in VALID {
+            let document = read_json(&files[*name]);
+            assert_eq!(wharf::cnab::check_required(&document), Ok(()), "{name}");
+        }
+        let mut broken = read_json(&files["porter__mybuns-depsv1.bundle.json"]);
+        let parameters = broken["parameters"].as_object_mut().unwrap();
+        let (name, parameter) = parameters.iter_mut().next().unwrap();
+        let name = name.clone();
+        parameter.as_object_mut().unwrap().remove("destination");
+        let ours = wharf::cnab::check_required(&broken).unwrap_err();
+        let theirs = schema.validate(&broken).unwrap_err();
+        let expected = format!("/parameters/{name}: \"destination\" is a required property");
+        assert!(ours.contains(&expected), "{ours:?}");
+        assert!(
+            theirs.iter().any(|e| e.starts_with(&expected)),
+            "{theirs:?}"
+        );
+    }
+
     #[test]
     fn broken_porter_bundles_fail_naming_the_field() {
         let schema = schema();

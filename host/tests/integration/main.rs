@@ -24,6 +24,8 @@ mod bundle_shape;
 mod cnab_conformance;
 mod cnab_to_oci;
 mod exec_outputs;
+mod hostile_image;
+mod hostile_process;
 mod manifest_conformance;
 mod mixin_corpus;
 mod mixin_host;

@@ -118,7 +118,13 @@ impl Harness {
             "{REAL_KUBECTL} is missing: scripts/setup-machine installs Debian's kubernetes-client"
         );
         check_kubectl_version();
-        let root = scratch_dir();
+        // Not under /tmp: the sandbox never looks programs up in a scratch
+        // directory anyone can write, so the fake helm and kubectl live in
+        // the target directory.
+        let root = tempfile::Builder::new()
+            .prefix("wharf-corpus-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("cannot create a directory under CARGO_TARGET_TMPDIR");
         let dir = |name: &str| {
             let path = root.path().join(name);
             std::fs::create_dir_all(&path).unwrap();

@@ -33,6 +33,7 @@ impl Staged {
         let layout = Layout::new(dir.path().join("cnab"));
         let mixins = layout.mixins_dir();
         std::fs::create_dir_all(&mixins).unwrap();
+        std::fs::create_dir_all(layout.app_dir()).unwrap();
         std::fs::write(
             layout.bundle_json(),
             serde_json::to_vec_pretty(&bundle.0).unwrap(),
@@ -44,6 +45,8 @@ impl Staged {
             "name": "exec",
             "version": "0.1.0",
             "digest": format!("sha256:{}", hex::encode(Sha256::digest(BUILTIN_EXEC))),
+            "compiled": format!("sha256:{}", hex::encode(Sha256::digest(exec_cwasm()))),
+            "programs": ["*"],
             "file": "exec.cwasm",
         }]);
         std::fs::write(mixins.join("index.json"), index.to_string()).unwrap();

@@ -132,6 +132,12 @@ fn a_killed_process_leaves_its_run_unknown() {
         store.resolve_parameters(&run_id).unwrap()["password"],
         json!("pw")
     );
+    // The dead run's lease is free, so it does not hold the installation:
+    // the next run starts without anyone editing the records.
+    let next = store
+        .start_run(NewRun::new(key.clone(), "upgrade"))
+        .expect("a dead process's run does not block the next one");
+    store.finish_run(next, FinishRun::succeeded()).unwrap();
     store.mark_abandoned(&run_id).unwrap();
     let lock = home
         .home
@@ -170,6 +176,16 @@ fn two_handles_share_the_database() {
         second.delete_installation(&key),
         Err(StoreError::RunInProgress { .. })
     ));
+    // Nor start another run of it: one run at a time per installation,
+    // and the refusal names the run that holds it.
+    let err = second
+        .start_run(NewRun::new(key.clone(), "upgrade"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::RunInProgress { run_id, .. } if *run_id == id),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&id), "{err}");
     first.finish_run(active, FinishRun::succeeded()).unwrap();
     assert_eq!(second.run_status(&id).unwrap(), Status::Succeeded);
 

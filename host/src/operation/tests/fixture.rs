@@ -140,6 +140,24 @@ impl Fixture {
         (outcome, sink)
     }
 
+    /// As [`execute`](Self::execute), for a run that may be refused.
+    pub async fn try_execute(
+        &self,
+        driver: &FakeDriver,
+        action: &str,
+        options: ExecuteOptions,
+    ) -> anyhow::Result<Outcome> {
+        execute(
+            self.store(),
+            driver,
+            self.prepared(action),
+            Arc::new(MemorySink::default()),
+            options,
+            Cancel::never(),
+        )
+        .await
+    }
+
     /// The run as recorded.
     pub fn run(&self, run_id: &str) -> RunSummary {
         self.store.run(run_id).expect("the run is recorded")

@@ -11,4 +11,5 @@ mod dry_run;
 mod fake_driver;
 mod fixture;
 mod masking;
+mod orphans;
 mod recording;

@@ -7,6 +7,7 @@
 //! leave an unreferenced secret file, never a reference without its file.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use rusqlite::{OptionalExtension, params};
 
@@ -115,6 +116,11 @@ impl SqliteStore {
         let mut conn = self.conn();
         let tx = immediate(&mut conn, path, &action)?;
         let installation = installation_row(&tx, path, key)?;
+        // One run at a time per installation: a run whose process is alive
+        // holds its lease; one whose process died left it free, and reads
+        // back as `unknown` without blocking this one. Checked under the
+        // write lock, so two starts cannot both pass.
+        refuse_held_runs(&tx, path, &action, &self.locks, &installation.id, key)?;
         let bundle = parse_bundle(key, &installation.bundle_json)?;
         if !bundle.has_action(&new.action) {
             let mut available: Vec<String> = CORE_ACTIONS.iter().map(|a| a.to_string()).collect();
@@ -339,24 +345,7 @@ impl SqliteStore {
         // Refuse while a run is in progress: its end could not be recorded.
         // Checked under the write lock, so no run can start meanwhile (a
         // run takes its lease only once it holds the write lock).
-        let running = (|| {
-            tx.prepare(
-                "SELECT r.id FROM runs r WHERE r.installation_id = ?1 AND (
-                   SELECT status FROM results WHERE run_id = r.id ORDER BY seq DESC LIMIT 1
-                 ) = 'running'",
-            )?
-            .query_map([&installation.id], |row| row.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()
-        })()
-        .sql(path, &action)?;
-        for run_id in running {
-            if lease::probe(&self.locks, &run_id)? == Probe::Held {
-                return Err(StoreError::RunInProgress {
-                    installation: key.clone(),
-                    run_id,
-                });
-            }
-        }
+        refuse_held_runs(&tx, path, &action, &self.locks, &installation.id, key)?;
         let (references, run_ids) = (|| {
             let references = tx
                 .prepare("SELECT ref FROM secrets WHERE installation_id = ?1")?
@@ -390,4 +379,36 @@ impl SqliteStore {
         }
         first_error.map_or(Ok(()), Err)
     }
+}
+
+/// Fails with [`StoreError::RunInProgress`] when a live process holds a
+/// `running` run of the installation. Call it inside the write
+/// transaction, so no run can start between the check and what follows.
+fn refuse_held_runs(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+    action: &str,
+    locks: &Path,
+    installation_id: &str,
+    key: &InstallationKey,
+) -> Result<(), StoreError> {
+    let running = (|| {
+        tx.prepare(
+            "SELECT r.id FROM runs r WHERE r.installation_id = ?1 AND (
+               SELECT status FROM results WHERE run_id = r.id ORDER BY seq DESC LIMIT 1
+             ) = 'running'",
+        )?
+        .query_map([installation_id], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()
+    })()
+    .sql(path, action)?;
+    for run_id in running {
+        if lease::probe(locks, &run_id)? == Probe::Held {
+            return Err(StoreError::RunInProgress {
+                installation: key.clone(),
+                run_id,
+            });
+        }
+    }
+    Ok(())
 }
