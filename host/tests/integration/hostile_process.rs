@@ -7,34 +7,17 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use wharf::mixin::{
-    CallLimits, ExecuteGrant, HostConfig, Limits, LoadedMixin, MemorySink, MixinError, MixinHost,
-    TrapReason,
-};
+use wharf::mixin::{ExecuteGrant, LoadedMixin, MemorySink, MixinError, TrapReason};
 use wharf_test_support::{guest_wasm, scratch_dir};
 
+/// The output cap of [`crate::mixin_host::tight_host`].
 const MIB: u64 = 1024 * 1024;
 
 async fn hostile() -> (LoadedMixin, MemorySink) {
-    let sink = MemorySink::default();
-    let limits = CallLimits {
-        timeout: Duration::from_secs(5),
-        memory_bytes: 256 * MIB,
-        output_bytes: 8 * MIB,
-    };
-    let host = MixinHost::new(HostConfig {
-        cache_dir: None,
-        limits: Limits {
-            pure: limits,
-            execute: limits,
-        },
-        sink: Arc::new(sink.clone()),
-    })
-    .expect("host starts");
+    let (host, sink) = crate::mixin_host::tight_host(None, Duration::from_secs(5));
     let mixin = host
         .load_file(&guest_wasm("hostile-process"))
         .await

@@ -16,9 +16,17 @@ const MIB: u64 = 1024 * 1024;
 /// A host with tight limits so the misbehaving mixins are stopped quickly,
 /// and a sink the test can read.
 fn host_with(cache_dir: Option<std::path::PathBuf>) -> (MixinHost, MemorySink) {
+    tight_host(cache_dir, Duration::from_secs(3))
+}
+
+/// [`host_with`] with its own deadline; the hostile-mixin tests use it too.
+pub(crate) fn tight_host(
+    cache_dir: Option<std::path::PathBuf>,
+    timeout: Duration,
+) -> (MixinHost, MemorySink) {
     let sink = MemorySink::default();
     let limits = CallLimits {
-        timeout: Duration::from_secs(3),
+        timeout,
         memory_bytes: 256 * MIB,
         output_bytes: 8 * MIB,
     };
