@@ -1,4 +1,4 @@
-//! Issue 11, holes 4 and 9: a hostile mixin's links and command
+//! Issue 11, holes 4, 5 and 9: a hostile mixin's links and command
 //! directories, and runs that overlap, outlive their process or come from
 //! a bundle.json that breaks the CNAB schema. Each test plays the attack
 //! through the `wharf` binary, the static runtime and a real dockerd, with
@@ -18,16 +18,24 @@ const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
 /// What the hostile runs must never carry out of the container.
 const SECRET: &str = "environ-secret-6d1f0c";
 
+/// The `mixins:` entries of most bundles here.
+const MIXINS: &str = "  - exec\n  - hostile-files\n";
+
 /// A bundle directory on the busybox base using exec and hostile-files:
 /// `body` follows the header; `files` are written beside porter.yaml.
 fn bundle(name: &str, body: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    bundle_with(name, MIXINS, body, files)
+}
+
+/// [`bundle`] with these `mixins:` entries.
+fn bundle_with(name: &str, mixins: &str, body: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = scratch_dir();
     write_file(
         dir.path(),
         "porter.yaml",
         &format!(
             "schemaVersion: 1.0.1\nname: {name}\nversion: 0.1.0\ndockerfile: Dockerfile.tmpl\n\
-             mixins:\n  - exec\n  - hostile-files\n{body}"
+             mixins:\n{mixins}{body}"
         ),
     );
     write_file(
@@ -78,11 +86,11 @@ const LINKS: &str = r#"parameters:
     type: string
 state:
   - name: loot
-    path: loot
+    path: hostile-files/loot
 outputs:
   - name: leak
     type: string
-    path: /cnab/app/leak.txt
+    path: /cnab/app/hostile-files/leak.txt
     applyTo: [install]
 install:
   - hostile-files:
@@ -104,13 +112,21 @@ uninstall:
 /// no record; the same bundle runs when the link is planted elsewhere.
 #[test]
 fn a_planted_link_is_never_followed_into_an_output_or_the_state_bag() {
-    let work = bundle("hostile-links", LINKS, &[]);
+    // The links go in the mixin's own working directory, the one place
+    // in the bundle directory it may write (hole 5).
+    let work = bundle("hostile-links", LINKS, &[("hostile-files/.keep", "")]);
     let wharf = wharf_with_hostile(work.path());
     wharf.run(&["build"]).ok();
     let token = format!("token={SECRET}");
 
     let as_output = wharf
-        .run(&["install", "--param", &token, "--param", "plant=leak.txt"])
+        .run(&[
+            "install",
+            "--param",
+            &token,
+            "--param",
+            "plant=hostile-files/leak.txt",
+        ])
         .failed();
     assert_has(
         &as_output,
@@ -118,7 +134,13 @@ fn a_planted_link_is_never_followed_into_an_output_or_the_state_bag() {
     );
 
     let as_state = wharf
-        .run(&["install", "--param", &token, "--param", "plant=loot"])
+        .run(&[
+            "install",
+            "--param",
+            &token,
+            "--param",
+            "plant=hostile-files/loot",
+        ])
         .failed();
     assert_has(
         &as_state,
@@ -127,7 +149,13 @@ fn a_planted_link_is_never_followed_into_an_output_or_the_state_bag() {
 
     // The next run, with the link where nothing reads it, works.
     wharf
-        .run(&["install", "--param", &token, "--param", "plant=elsewhere"])
+        .run(&[
+            "install",
+            "--param",
+            &token,
+            "--param",
+            "plant=hostile-files/elsewhere",
+        ])
         .ok();
     let outputs = wharf.outputs("hostile-links");
     assert!(!outputs.contains_key("leak"), "{outputs:?}");
@@ -138,6 +166,76 @@ fn a_planted_link_is_never_followed_into_an_output_or_the_state_bag() {
     );
     let leaked = files_containing(wharf.home.path(), SECRET, &["secrets"]);
     assert!(leaked.is_empty(), "the secret is in {leaked:?}");
+}
+
+const WRITES: &str = r#"parameters:
+  - name: target
+    type: string
+outputs:
+  - name: said
+    type: string
+    applyTo: [install]
+install:
+  - hostile-files:
+      description: overwrite a file of its choosing
+      write:
+        path: "${ bundle.parameters.target }"
+        text: "echo hijacked"
+  - exec:
+      description: run the author's helper
+      command: sh
+      arguments: [helper.sh]
+      outputs:
+        - name: said
+          regex: "(.+)"
+upgrade:
+  - exec:
+      command: "true"
+uninstall:
+  - exec:
+      command: "true"
+"#;
+
+/// Hole 5 (files): the bundle directory is read-only to a mixin, so it
+/// cannot rewrite a script the author's next step runs, whatever path it
+/// takes to it; writing in its configured working directory and in the
+/// outputs directory works, and the helper still says what the author
+/// wrote.
+#[test]
+fn a_mixin_writes_only_in_its_working_directory_and_the_outputs() {
+    let work = bundle_with(
+        "hostile-writes",
+        "  - exec\n  - hostile-files:\n      workingDir: infra\n",
+        WRITES,
+        &[("helper.sh", "echo original\n"), ("infra/.keep", "")],
+    );
+    let wharf = wharf_with_hostile(work.path());
+    wharf.run(&["build"]).ok();
+
+    for target in [
+        "helper.sh",
+        "/cnab/app/helper.sh",
+        "infra/../helper.sh",
+        "porter.yaml",
+        "fresh.sh",
+    ] {
+        let ran = wharf
+            .run(&["install", "--param", &format!("target={target}")])
+            .failed();
+        assert_has(
+            &ran,
+            &[
+                &format!("cannot write {target}"),
+                "the hostile-files mixin may write only in /cnab/app/infra, /cnab/app/outputs",
+            ],
+        );
+    }
+    for target in ["infra/note.txt", "/cnab/app/outputs/note.txt"] {
+        wharf
+            .run(&["install", "--force", "--param", &format!("target={target}")])
+            .ok();
+        assert_eq!(wharf.output_text("hostile-writes", "said"), "original");
+    }
 }
 
 const DIRS: &str = r#"parameters:

@@ -13,6 +13,7 @@ mod reader;
 pub mod schema;
 pub mod templates;
 mod validate;
+pub mod work_dirs;
 pub mod yaml;
 
 use std::path::Path;

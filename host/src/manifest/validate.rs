@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::diagnostics::{Diagnostics, suggestion};
 use super::model::Manifest;
 use super::templates;
+use super::work_dirs;
 use super::yaml::{Node, Span, Yaml};
 
 /// Bundle metadata a template may name: `bundle.name` and friends.
@@ -32,6 +33,42 @@ pub(crate) fn check(manifest: &Manifest, diags: &mut Diagnostics) {
     check_parameters(manifest, diags);
     check_custom_actions(manifest, diags);
     check_templates(manifest, diags);
+    check_work_dirs(manifest, diags);
+}
+
+/// Each mixin's configured working directories (see [`work_dirs`]) stay
+/// inside the bundle directory and are its own: two mixins that shared one
+/// could rewrite each other's files. A step's own `workingDir` is the
+/// mixin's to lint (terraform does) and the runtime's to refuse.
+fn check_work_dirs(manifest: &Manifest, diags: &mut Diagnostics) {
+    let mut owners: Vec<(&str, std::path::PathBuf)> = Vec::new();
+    for mixin in &manifest.mixins {
+        let dirs = match work_dirs::configured(&mixin.name, mixin.config.as_ref()) {
+            Ok(dirs) => dirs,
+            Err(why) => {
+                diags.error(mixin.span, format!("mixins.{}", mixin.name), why);
+                continue;
+            }
+        };
+        for dir in dirs {
+            if let Some((other, _)) = owners
+                .iter()
+                .find(|(other, theirs)| *other != mixin.name && work_dirs::overlap(theirs, &dir))
+            {
+                diags.error(
+                    mixin.span,
+                    format!("mixins.{}", mixin.name),
+                    format!(
+                        "its working directory `{}` overlaps the {other} mixin's; each mixin \
+                         writes only in a directory of its own, so give it another `{}`",
+                        dir.display(),
+                        work_dirs::WORKING_DIR
+                    ),
+                );
+            }
+            owners.push((&mixin.name, dir));
+        }
+    }
 }
 
 fn action_names(manifest: &Manifest) -> Vec<&str> {

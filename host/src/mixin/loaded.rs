@@ -4,7 +4,7 @@
 //! under the kind's limits, and turns whatever happened into either the
 //! result or one [`MixinError`] that says who has to act.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -19,7 +19,7 @@ use super::framing::CacheOutcome;
 use super::guest_stdio::GuestStream;
 use super::host::{EPOCH_TICK, Shared};
 use super::limits::CallLimits;
-use super::policy::{ANY_PROGRAM, CommandGrant, ExecuteGrant, ProgramGrant};
+use super::policy::{ANY_PROGRAM, CommandGrant, ExecuteGrant, ProgramGrant, real_dir_beneath};
 use super::sink::{OutputSink, Stream};
 use super::types::{BuildInput, Finding, Metadata, StepOutput};
 use crate::digest::Digest;
@@ -62,7 +62,8 @@ impl CallKind {
 struct Capabilities<'a> {
     commands: CommandGrant,
     bundle_dir: Option<&'a Path>,
-    bundle_dir_writable: bool,
+    /// Directories inside `bundle_dir` the call may write.
+    writable: &'a [PathBuf],
     read_root: bool,
     /// A fixed clock and seeded randomness (see [`super::pure_clock`]).
     deterministic: bool,
@@ -81,7 +82,7 @@ impl<'a> Capabilities<'a> {
                 _ => "metadata, which must be pure",
             }),
             bundle_dir,
-            bundle_dir_writable: false,
+            writable: &[],
             read_root: false,
             deterministic: true,
         }
@@ -245,7 +246,7 @@ impl LoadedMixin {
                 grant.bundle_dir.as_deref(),
             )),
             bundle_dir: grant.bundle_dir.as_deref(),
-            bundle_dir_writable: true,
+            writable: &grant.writable,
             // A mixin that may run any program can already read any file
             // through one; a read-only view of `/` adds no authority and lets
             // `path` outputs outside the bundle directory work.
@@ -338,17 +339,27 @@ impl LoadedMixin {
                     dir.display()
                 ))
             })?;
-            let perms = if capabilities.bundle_dir_writable {
-                FsPerms::ReadWrite
-            } else {
-                FsPerms::ReadOnly
-            };
-            wasi.preopened_dir(dir, guest_path, perms).map_err(|e| {
-                host_error(format!(
-                    "cannot open the bundle directory {}: {e:#}",
-                    dir.display()
-                ))
-            })?;
+            wasi.preopened_dir(dir, guest_path, FsPerms::ReadOnly)
+                .map_err(|e| {
+                    host_error(format!(
+                        "cannot open the bundle directory {}: {e:#}",
+                        dir.display()
+                    ))
+                })?;
+            // Nested preopens: wasi-libc resolves a path through the
+            // longest preopen that prefixes it, so these win inside
+            // themselves and the bundle directory stays read-only around
+            // them.
+            for writable in capabilities.writable {
+                if !real_dir_beneath(dir, writable).map_err(host_error)? {
+                    continue;
+                }
+                let guest = writable
+                    .to_str()
+                    .ok_or_else(|| host_error(format!("{} is not UTF-8", writable.display())))?;
+                wasi.preopened_dir(writable, guest, FsPerms::ReadWrite)
+                    .map_err(|e| host_error(format!("cannot open {guest}: {e:#}")))?;
+            }
             // Relative paths in steps (`path: outputs/x`) mean the bundle
             // directory, as they do for the commands the mixin runs. wasi-libc
             // ignores WASI's initial-cwd, so the SDK changes to $PWD instead;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::cnab::Bundle;
 use crate::cnab::contract::{STATE_NAME, output_parameter_name};
-use crate::manifest::{Manifest, Step, TemplateSyntax};
+use crate::manifest::{Manifest, Step, work_dirs};
 use crate::mixin::{ExecuteGrant, HostConfig, LogLevel, MixinHost, OutputSink};
 
 use super::error::{RuntimeError, StepRef};
@@ -109,7 +109,7 @@ async fn run_masked(
         sink,
         action: &action,
         bundle: &bundle,
-        syntax: manifest.template_syntax,
+        manifest: &manifest,
         inputs: &inputs,
         variables,
         mixins,
@@ -158,7 +158,7 @@ struct Steps<'a> {
     sink: &'a Arc<MaskingSink>,
     action: &'a str,
     bundle: &'a Bundle,
-    syntax: TemplateSyntax,
+    manifest: &'a Manifest,
     inputs: &'a Inputs,
     variables: Variables,
     mixins: Mixins,
@@ -184,8 +184,36 @@ impl Steps<'_> {
             &format!("{step_ref}: the {} mixin runs {rendered}", step.mixin),
         );
         let mixin = self.mixins.get(&step.mixin, &step_ref).await?;
+        let config = self
+            .manifest
+            .mixin(&step.mixin)
+            .and_then(|m| m.config.as_ref());
+        let app_dir = self.layout.app_dir();
+        let mut writable: Vec<_> = work_dirs::for_step(&step.mixin, config, &rendered)
+            .map_err(|message| RuntimeError::StepFailed {
+                step: step_ref.clone(),
+                message,
+            })?
+            .into_iter()
+            .map(|dir| app_dir.join(dir))
+            .collect();
+        writable.push(self.layout.outputs_dir());
+        let may_write = writable
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        debug(
+            self.sink,
+            self.inputs,
+            &format!(
+                "{step_ref}: the {} mixin may write in {may_write}",
+                step.mixin
+            ),
+        );
         let grant = ExecuteGrant {
-            bundle_dir: Some(self.layout.app_dir()),
+            bundle_dir: Some(app_dir),
+            writable,
             env: self
                 .env
                 .iter()
@@ -194,9 +222,19 @@ impl Steps<'_> {
         };
         let result = mixin.execute(self.action, &rendered, &grant).await;
         self.sink.flush();
-        let outputs = result.map_err(|e| RuntimeError::StepFailed {
-            step: step_ref.clone(),
-            message: e.to_string(),
+        let outputs = result.map_err(|e| {
+            let mut message = e.to_string();
+            if looks_like_a_refused_write(&message) {
+                message.push_str(&format!(
+                    " (the {} mixin may write only in {may_write}; the rest of the bundle \
+                     directory is read-only to it)",
+                    step.mixin
+                ));
+            }
+            RuntimeError::StepFailed {
+                step: step_ref.clone(),
+                message,
+            }
         })?;
         for output in outputs {
             let text = String::from_utf8_lossy(&output.value).into_owned();
@@ -226,7 +264,7 @@ impl Steps<'_> {
                 None
             }
         };
-        let rendered = render_node(&step.body, self.syntax, &mut lookup);
+        let rendered = render_node(&step.body, self.manifest.template_syntax, &mut lookup);
         rendered.map_err(|message| RuntimeError::Template {
             step: step_ref.clone(),
             message: match why_missing.take() {
@@ -235,6 +273,16 @@ impl Steps<'_> {
             },
         })
     }
+}
+
+/// Whether a mixin's error reads like a write the sandbox refused, so the
+/// step's error can say where the mixin may write. Only a hint: the
+/// refusal itself does not depend on it.
+fn looks_like_a_refused_write(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    ["read-only", "not permitted", "permission denied"]
+        .iter()
+        .any(|sign| message.contains(sign))
 }
 
 /// Writes the outputs and, for an action that changes the installation,

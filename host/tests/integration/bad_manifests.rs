@@ -224,3 +224,23 @@ fn all_problems_are_reported_in_one_pass() {
         "{err}"
     );
 }
+
+#[test]
+fn a_working_directory_that_is_the_whole_bundle_directory_is_refused() {
+    check(
+        "schemaVersion: 1.0.1\nname: bad\nversion: 0.1.0\nmixins:\n  - exec\n  - terraform:\n      workingDir: .\ninstall:\n  - exec:\n      command: echo\n",
+        6,
+        "mixins.terraform",
+        "mixins.terraform.workingDir: `.` is the whole bundle directory",
+    );
+}
+
+#[test]
+fn two_mixins_cannot_share_a_working_directory() {
+    check(
+        "schemaVersion: 1.0.1\nname: bad\nversion: 0.1.0\nmixins:\n  - exec\n  - terraform:\n      workingDir: exec/tf\ninstall:\n  - exec:\n      command: echo\n",
+        6,
+        "mixins.terraform",
+        "its working directory `exec/tf` overlaps the exec mixin's",
+    );
+}

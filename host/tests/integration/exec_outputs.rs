@@ -34,6 +34,7 @@ impl Exec {
     async fn run(&self, step: Value) -> Result<Vec<StepOutput>, MixinError> {
         let grant = ExecuteGrant {
             bundle_dir: Some(self.dir.path().to_path_buf()),
+            writable: vec![],
             env: vec![],
         };
         self.mixin.execute("install", &step, &grant).await

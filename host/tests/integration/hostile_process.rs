@@ -28,6 +28,7 @@ async fn hostile() -> (LoadedMixin, MemorySink) {
 fn grant(bundle: &Path, env: &[(&str, String)]) -> ExecuteGrant {
     ExecuteGrant {
         bundle_dir: Some(bundle.to_path_buf()),
+        writable: vec![],
         env: env
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))

@@ -24,6 +24,7 @@ mod bundle_shape;
 mod cnab_conformance;
 mod cnab_to_oci;
 mod exec_outputs;
+mod hostile_files;
 mod hostile_image;
 mod hostile_process;
 mod manifest_conformance;

@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use wharf::home::WharfHome;
+use wharf::manifest::work_dirs;
 use wharf::mixin::{
     ActionSteps, BuildInput, Catalog, ExecuteGrant, HostConfig, Level, LoadedMixin, MemorySink,
     MixinHost, StepOutput,
@@ -193,8 +194,15 @@ impl Harness {
             ("WHARF_WRAP_DIR", text(self.root.path().to_path_buf())),
             ("REAL_KUBECTL", REAL_KUBECTL.to_string()),
         ];
+        // The working directories the runtime would grant the step.
+        let writable = work_dirs::for_step(&mixin.metadata().name, None, &step)
+            .unwrap()
+            .into_iter()
+            .map(|dir| self.path("bundle").join(dir))
+            .collect();
         let grant = ExecuteGrant {
             bundle_dir: Some(self.path("bundle")),
+            writable,
             env: env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
         };
         let result = mixin

@@ -57,6 +57,7 @@ async fn misbehave(host: &MixinHost) -> LoadedMixin {
 fn grant(dir: &std::path::Path) -> ExecuteGrant {
     ExecuteGrant {
         bundle_dir: Some(dir.to_path_buf()),
+        writable: vec![],
         env: vec![],
     }
 }
@@ -369,6 +370,7 @@ async fn commands_get_only_the_granted_environment() {
     });
     let grant = ExecuteGrant {
         bundle_dir: Some(dir.path().to_path_buf()),
+        writable: vec![],
         env: vec![("GRANTED".into(), "yes".into())],
     };
     let outputs = exec.execute("install", &step, &grant).await.unwrap();

@@ -430,3 +430,28 @@ install:
         "{err}"
     );
 }
+
+/// A step's `workingDir` is a grant to write there, so one that leaves
+/// the bundle directory stops the run before its mixin starts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_working_directory_outside_the_bundle_stops_the_run() {
+    let manifest = r#"schemaVersion: 1.0.1
+name: rt
+version: 0.2.0
+mixins:
+  - exec
+install:
+  - exec:
+      description: Escape
+      command: touch
+      arguments: [escaped]
+      workingDir: /tmp
+"#;
+    let staged = Staged::new(&BundleJson::new(), manifest);
+    let err = staged.run("install", &[]).await.err();
+    assert!(
+        err.starts_with("install step 1 (\"Escape\") failed: workingDir: `/tmp` is outside the bundle directory /cnab/app"),
+        "{err}"
+    );
+    assert!(!staged.app("escaped").exists());
+}

@@ -115,7 +115,7 @@ fn lint_step(step: &Step<TerraformStep>, runtime: &RuntimeConfig, findings: &mut
                 .map(|f| {
                     format!(
                         "output {:?} has destinationFile {f:?}, outside {BUNDLE_DIR}; the mixin may \
-                         write only inside the bundle directory",
+                         write only in its working directory and {BUNDLE_DIR}/outputs",
                         output.name
                     )
                 })

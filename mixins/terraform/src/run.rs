@@ -1,6 +1,7 @@
 //! Running a planned step: the commands through the host, the var file and
-//! destination files through the bundle directory, which is the only place
-//! a mixin may write.
+//! destination files through the working directory, which (with the
+//! outputs directory) is the only place in the bundle directory the host
+//! lets this mixin write.
 
 use mixin_sdk::{Command, Error, Output, Result, log};
 
@@ -84,8 +85,8 @@ fn write_destination(path: &str, value: &[u8]) -> std::result::Result<(), String
     }
     std::fs::write(path, value).map_err(|e| {
         format!(
-            "cannot write {path}: {e}; the terraform mixin can write only inside the bundle \
-             directory (/cnab/app)"
+            "cannot write {path}: {e}; the terraform mixin can write only in its working \
+             directory and /cnab/app/outputs"
         )
     })
 }

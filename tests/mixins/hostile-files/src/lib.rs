@@ -2,8 +2,9 @@
 //! around it, so the end-to-end tests can show the runtime and the host
 //! refuse it. It plants symbolic links (which wasmtime-wasi lets a guest
 //! create with any relative target) for the runtime to follow, writes
-//! files in the bundle directory, and runs its one declared program in a
-//! `dir` of its choosing. Never shipped.
+//! files where it pleases (the bundle directory is read-only to it but for
+//! its working directory and the outputs), and runs its one declared
+//! program in a `dir` of its choosing. Never shipped.
 
 use mixin_sdk::{Command, Error, Input, Metadata, Mixin, Output, Result, export_mixin};
 use serde::Deserialize;
@@ -39,12 +40,16 @@ struct Step {
     /// Run `pwd` in this directory and return where it ran as `ranin`.
     #[serde(default)]
     pwd_in: Option<String>,
+    /// The step's working directory, which the host grants for writing.
+    #[serde(default, rename = "workingDir")]
+    working_dir: Option<String>,
 }
 
 struct HostileFiles;
 
 impl Mixin for HostileFiles {
-    type Config = ();
+    /// Any configuration, so a bundle can name its `workingDir`.
+    type Config = Value;
     type Step = Step;
 
     fn metadata() -> Metadata {
@@ -58,12 +63,12 @@ impl Mixin for HostileFiles {
         json!({"type": "object"})
     }
 
-    fn build(_input: &Input<(), Step>) -> Result<Vec<String>> {
+    fn build(_input: &Input<Value, Step>) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
 
     fn execute(_action: &str, step: Step) -> Result<Vec<Output>> {
-        let _ = step.description;
+        let _ = (step.description, step.working_dir);
         let mut outputs = Vec::new();
         if let Some(link) = step.link {
             // std's stable way to make a link on WASI.
