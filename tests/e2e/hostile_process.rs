@@ -1,16 +1,19 @@
 //! Issue 11, holes 3, 7 and 8, played through the real runtime in a real
 //! container: a busybox bundle whose custom actions each carry one attack
-//! by the hostile `hostile-process` component (tests/mixins/hostile-process)
-//! or by a step's script. Each attack must fail (or come to nothing) with a
+//! by the hostile `hostile-process` component (tests/mixins/hostile-process),
+//! the hand-written `hostile-memory` one (tests/mixins/hostile-memory) or
+//! a step's script. Each attack must fail (or come to nothing) with a
 //! clear message, and the next run of the same installation must work.
 
 use wharf_test_support::cli::{Wharf, busybox_bundle, contains};
 use wharf_test_support::docker::ensure_docker;
 use wharf_test_support::guest_wasm;
+use wharf_test_support::wat_guest::wat_guest;
 
 const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
 
 const MANIFEST: &str = r#"  - hostile-process
+  - hostile-memory
 install:
   - hostile-process:
       description: Say hello
@@ -57,6 +60,12 @@ link:
   - exec:
       description: Leave a symlink in the outputs
       command: ./link.sh
+memories:
+  - hostile-memory:
+      memories: true
+tables:
+  - hostile-memory:
+      tables: true
 "#;
 
 const SPY_CHECK: &str = "#!/bin/sh
@@ -90,10 +99,11 @@ fn hostile_steps_fail_clearly_in_a_container_and_the_next_run_works() {
         ],
     );
     let wharf = Wharf::new(WHARF, bundle.path());
-    let wasm = guest_wasm("hostile-process");
-    wharf
-        .run(&["mixins", "install", wasm.to_str().unwrap()])
-        .ok();
+    for wasm in [guest_wasm("hostile-process"), wat_guest("hostile-memory")] {
+        wharf
+            .run(&["mixins", "install", wasm.to_str().unwrap()])
+            .ok();
+    }
     wharf.run(&["build"]).ok();
     let install = wharf.run(&["install"]).ok();
     assert!(install.stdout.contains("installed"), "{}", install.stdout);
@@ -147,6 +157,18 @@ fn hostile_steps_fail_clearly_in_a_container_and_the_next_run_works() {
     let text = format!("{}{}", link.stdout, link.stderr);
     assert!(text.contains("output `link` is a symbolic link"), "{text}");
     still_works();
+
+    // Hole 7: eight memories of 250 MiB, and four of them plus a table,
+    // each under the 1 GiB cap of `execute` alone, are stopped together.
+    for action in ["memories", "tables"] {
+        let ran = wharf.run(&["invoke", "--action", action]).failed();
+        let text = format!("{}{}", ran.stdout, ran.stderr);
+        assert!(
+            text.contains("hostile-memory") && text.contains("over its limit of 1073741824 bytes"),
+            "{action}: {text}"
+        );
+        still_works();
+    }
 
     wharf.run(&["uninstall"]).ok();
 }

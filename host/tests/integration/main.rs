@@ -26,6 +26,7 @@ mod cnab_to_oci;
 mod exec_outputs;
 mod hostile_files;
 mod hostile_image;
+mod hostile_memory;
 mod hostile_process;
 mod manifest_conformance;
 mod mixin_corpus;

@@ -12,6 +12,7 @@ pub mod docker_proxy;
 pub mod fault_proxy;
 pub mod registry;
 pub mod runtime;
+pub mod wat_guest;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
