@@ -18,6 +18,10 @@ const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
 /// What the hostile runs must never carry out of the container.
 const SECRET: &str = "environ-secret-6d1f0c";
 
+/// The actions a bundle here needs besides the one that plays its attack.
+const NOOP_UPGRADE_UNINSTALL: &str = "upgrade:\n  - exec:\n      command: \"true\"\n\
+                                      uninstall:\n  - exec:\n      command: \"true\"\n";
+
 /// The `mixins:` entries of most bundles here.
 const MIXINS: &str = "  - exec\n  - hostile-files\n";
 
@@ -98,12 +102,6 @@ install:
       link:
         path: "${ bundle.parameters.plant }"
         to: ../../proc/self/environ
-upgrade:
-  - exec:
-      command: "true"
-uninstall:
-  - exec:
-      command: "true"
 "#;
 
 /// Hole 4: a link the mixin planted where the runtime reads an output or
@@ -114,7 +112,11 @@ uninstall:
 fn a_planted_link_is_never_followed_into_an_output_or_the_state_bag() {
     // The links go in the mixin's own working directory, the one place
     // in the bundle directory it may write (hole 5).
-    let work = bundle("hostile-links", LINKS, &[("hostile-files/.keep", "")]);
+    let work = bundle(
+        "hostile-links",
+        &format!("{LINKS}{NOOP_UPGRADE_UNINSTALL}"),
+        &[("hostile-files/.keep", "")],
+    );
     let wharf = wharf_with_hostile(work.path());
     wharf.run(&["build"]).ok();
     let token = format!("token={SECRET}");
@@ -188,12 +190,6 @@ install:
       outputs:
         - name: said
           regex: "(.+)"
-upgrade:
-  - exec:
-      command: "true"
-uninstall:
-  - exec:
-      command: "true"
 "#;
 
 /// Hole 5 (files): the bundle directory is read-only to a mixin, so it
@@ -206,7 +202,7 @@ fn a_mixin_writes_only_in_its_working_directory_and_the_outputs() {
     let work = bundle_with(
         "hostile-writes",
         "  - exec\n  - hostile-files:\n      workingDir: infra\n",
-        WRITES,
+        &format!("{WRITES}{NOOP_UPGRADE_UNINSTALL}"),
         &[("helper.sh", "echo original\n"), ("infra/.keep", "")],
     );
     let wharf = wharf_with_hostile(work.path());
@@ -249,12 +245,6 @@ install:
   - hostile-files:
       description: run a command in a directory of its choosing
       pwd_in: "${ bundle.parameters.dir }"
-upgrade:
-  - exec:
-      command: "true"
-uninstall:
-  - exec:
-      command: "true"
 "#;
 
 /// Hole 5 (commands): a command's `dir` outside the bundle directory is
@@ -262,7 +252,11 @@ uninstall:
 /// a directory inside it works.
 #[test]
 fn a_command_dir_outside_the_bundle_directory_is_denied() {
-    let work = bundle("hostile-dirs", DIRS, &[("sub/keep", "kept\n")]);
+    let work = bundle(
+        "hostile-dirs",
+        &format!("{DIRS}{NOOP_UPGRADE_UNINSTALL}"),
+        &[("sub/keep", "kept\n")],
+    );
     let wharf = wharf_with_hostile(work.path());
     wharf.run(&["build"]).ok();
     for escape in ["/", "../../..", "/etc"] {

@@ -12,9 +12,8 @@
 //! (`/tmp`, `/var/tmp`, `/dev/shm`), so a mixin cannot plant its own `echo`
 //! ahead of the real one. A relative program (`./helper.sh`, which an exec
 //! step may run) must resolve inside the bundle directory, symlinks
-//! followed. Which mixin may rewrite files in the bundle directory is a
-//! separate grant (issue 11, hole 5); this module only keeps the path from
-//! leaving it. The variables a mixin may not add are in
+//! followed; no other mixin can rewrite it, as a mixin writes only in its
+//! own working directories (see [`crate::manifest::work_dirs`]). The variables a mixin may not add are in
 //! [`super::hijack_env`].
 
 use std::path::{Component, Path, PathBuf};
@@ -132,19 +131,34 @@ impl ProgramGrant {
             ))
         };
         let bundle = self.bundle_dir.as_deref().ok_or_else(escapes)?;
-        let candidate = normalize(&dir.join(program)).ok_or_else(escapes)?;
-        if !candidate.starts_with(normalize(bundle).ok_or_else(escapes)?) {
-            return Err(escapes());
-        }
-        // A symlink inside the bundle directory may point anywhere; a
-        // program that does not exist yet fails to start with its own error.
-        if let (Ok(real), Ok(real_bundle)) = (candidate.canonicalize(), bundle.canonicalize())
-            && !real.starts_with(real_bundle)
-        {
-            return Err(escapes());
-        }
-        Ok(candidate)
+        inside(bundle, dir, program).map_err(|_| escapes())
     }
+}
+
+/// How a path a mixin named leaves the bundle directory.
+enum Escape {
+    /// By its own components (`/`, `../..`).
+    Lexically,
+    /// Through a link inside the bundle directory, to this real path.
+    ThroughLink(PathBuf),
+}
+
+/// `requested`, taken from `base` (an absolute one from `/`), if it stays
+/// inside `bundle_dir`: lexically, and with links resolved where it exists
+/// (a link planted inside may point anywhere; a path that does not exist
+/// yet fails on its own when it is used).
+fn inside(bundle_dir: &Path, base: &Path, requested: &str) -> Result<PathBuf, Escape> {
+    let candidate = normalize(&base.join(requested)).ok_or(Escape::Lexically)?;
+    let bundle = normalize(bundle_dir).ok_or(Escape::Lexically)?;
+    if !candidate.starts_with(&bundle) {
+        return Err(Escape::Lexically);
+    }
+    if let (Ok(real), Ok(real_bundle)) = (candidate.canonicalize(), bundle.canonicalize())
+        && !real.starts_with(&real_bundle)
+    {
+        return Err(Escape::ThroughLink(real));
+    }
+    Ok(candidate)
 }
 
 /// `path` with `.` and `..` resolved lexically; None for a relative path or
@@ -209,31 +223,13 @@ pub(crate) fn confine_dir(bundle_dir: &Path, requested: Option<&str>) -> Result<
             bundle_dir.display()
         )
     };
-    let mut dir = bundle_dir.to_path_buf();
-    for component in Path::new(requested).components() {
-        match component {
-            Component::Normal(name) => dir.push(name),
-            Component::CurDir => {}
-            Component::RootDir | Component::Prefix(_) => dir = PathBuf::from("/"),
-            Component::ParentDir => {
-                dir.pop();
-            }
-        }
-    }
-    if !dir.starts_with(bundle_dir) {
-        return Err(refuse("it is outside the bundle directory"));
-    }
-    // A directory link planted inside (`sub -> /`) must not lead out
-    // either; a dir that does not exist fails to start on its own.
-    if let (Ok(real), Ok(real_bundle)) = (dir.canonicalize(), bundle_dir.canonicalize())
-        && !real.starts_with(&real_bundle)
-    {
-        return Err(refuse(&format!(
+    inside(bundle_dir, bundle_dir, requested).map_err(|escape| match escape {
+        Escape::Lexically => refuse("it is outside the bundle directory"),
+        Escape::ThroughLink(real) => refuse(&format!(
             "it leads through a link to {}, outside the bundle directory",
             real.display()
-        )));
-    }
-    Ok(dir)
+        )),
+    })
 }
 
 /// Whether `dir`, a directory granted for writing, exists beneath
