@@ -172,3 +172,29 @@ fn hostile_steps_fail_clearly_in_a_container_and_the_next_run_works() {
 
     wharf.run(&["uninstall"]).ok();
 }
+
+/// Hole 7: `wharf mixins install FILE` reads a component only up to its
+/// size cap and only from a regular file: a device and a 129 MiB (sparse)
+/// file are refused by name, and a real component installs after them.
+#[test]
+fn an_endless_or_oversized_component_file_is_refused() {
+    let dir = wharf_test_support::scratch_dir();
+    let wharf = Wharf::new(WHARF, dir.path());
+    let big = dir.path().join("big.wasm");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(129 * 1024 * 1024)
+        .unwrap();
+    for (file, why) in [
+        ("/dev/zero", "is not a file"),
+        (big.to_str().unwrap(), "it is larger than 134217728 bytes"),
+    ] {
+        let ran = wharf.run(&["mixins", "install", file]).failed();
+        let text = format!("{}{}", ran.stdout, ran.stderr);
+        assert!(text.contains(file) && text.contains(why), "{file}: {text}");
+    }
+    let wasm = guest_wasm("hostile-process");
+    wharf
+        .run(&["mixins", "install", wasm.to_str().unwrap()])
+        .ok();
+}
