@@ -36,12 +36,12 @@ pub async fn execute(
     for mixin in &plan.mixins {
         let component = &mixin.component;
         let started = std::time::Instant::now();
-        let framed = host.precompile(&component.source, &component.bytes)?;
+        let framed = host.precompile(&component.source, mixin.digest, &component.bytes)?;
         tracing::debug!(
             mixin = %mixin.name,
             component = %mixin.digest,
             elapsed = ?started.elapsed(),
-            "build: precompiled for the image's baseline x86-64 target"
+            "build: the mixin is ready for the image's baseline x86-64 target"
         );
         let staged = StagedMixin {
             name: mixin.name.clone(),

@@ -88,6 +88,55 @@ impl CompiledCache {
     }
 }
 
+impl CompiledCache {
+    /// The same cache directory, for the components another engine
+    /// compiles (the invocation image's): its entries carry that engine's
+    /// key, so the two never mix.
+    pub(crate) fn for_engine(&self, engine: &Engine) -> Self {
+        Self::new(self.dir.clone(), engine)
+    }
+
+    /// The framed compiled bytes of `bytes` for `engine`, the engine this
+    /// cache was made for, from the cache when it holds them. This is what
+    /// `wharf build` puts in the image: a build with nothing new to compile
+    /// compiles nothing. The entry is not deserialized here (the image's
+    /// runtime does that); its checksum is checked, and a torn entry is
+    /// compiled again.
+    pub(crate) fn precompiled(
+        &self,
+        engine: &Engine,
+        digest: &Digest,
+        bytes: &[u8],
+    ) -> wasmtime::Result<(Vec<u8>, CacheOutcome)> {
+        let path = self.entry_path(digest);
+        let started = Instant::now();
+        let entry = std::fs::read(&path).ok();
+        if let Some(framed) = entry.as_ref().filter(|f| unframe(f).is_some()) {
+            tracing::debug!(
+                component = %digest,
+                elapsed = ?started.elapsed(),
+                "image precompile cache: hit, nothing to compile"
+            );
+            return Ok((framed.clone(), CacheOutcome::Cached));
+        }
+        let framed = frame(&engine.precompile_component(bytes)?);
+        let cached = write_atomically(&path, &framed);
+        tracing::debug!(
+            component = %digest,
+            elapsed = ?started.elapsed(),
+            write_error = cached.err().map(tracing::field::display),
+            "image precompile cache: {}",
+            if entry.is_some() { "entry unusable, recompiled" } else { "miss, compiled" }
+        );
+        let outcome = if entry.is_some() {
+            CacheOutcome::Recompiled
+        } else {
+            CacheOutcome::Compiled
+        };
+        Ok((framed, outcome))
+    }
+}
+
 /// A short, stable key for everything that makes compiled code compatible
 /// with an engine: wasmtime's version, the target, and the settings.
 fn engine_key(engine: &Engine) -> String {

@@ -248,25 +248,37 @@ impl MixinHost {
 
     #[cfg(feature = "compiler")]
     /// Compiles a component for the invocation image and frames it with
-    /// its checksum, ready for [`MixinHost::load_precompiled`].
+    /// its checksum, ready for [`MixinHost::load_precompiled`]. With a
+    /// cache directory, the result is cached under the component's
+    /// `digest` and the image engine's key, so an unchanged mixin is
+    /// compiled once, not at every build.
     ///
     /// It compiles for baseline x86-64 rather than for this machine's CPU:
     /// the image runs wherever it is pulled, and an artifact using, say,
     /// AVX-512 would be refused by an older CPU. Wasmtime accepts a
     /// baseline artifact on any x86-64 host.
-    pub fn precompile(&self, origin: &str, bytes: &[u8]) -> Result<Vec<u8>, MixinError> {
+    pub fn precompile(
+        &self,
+        origin: &str,
+        digest: Digest,
+        bytes: &[u8],
+    ) -> Result<Vec<u8>, MixinError> {
         check_header(origin, bytes)?;
-        let compiled = image_engine()
-            .map_err(|detail| MixinError::Host {
-                mixin: origin.into(),
-                detail,
-            })?
-            .precompile_component(bytes)
-            .map_err(|e| MixinError::NotAComponent {
-                origin: origin.into(),
-                detail: format!("{e:#}"),
-            })?;
-        Ok(frame(&compiled))
+        let engine = image_engine().map_err(|detail| MixinError::Host {
+            mixin: origin.into(),
+            detail,
+        })?;
+        let compiled = match &self.shared.cache {
+            Some(cache) => cache
+                .for_engine(engine)
+                .precompiled(engine, &digest, bytes)
+                .map(|(framed, _)| framed),
+            None => engine.precompile_component(bytes).map(|c| frame(&c)),
+        };
+        compiled.map_err(|e| MixinError::NotAComponent {
+            origin: origin.into(),
+            detail: format!("{e:#}"),
+        })
     }
 
     #[cfg(feature = "compiler")]

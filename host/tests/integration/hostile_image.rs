@@ -63,10 +63,12 @@ async fn pure_calls_answer_the_same_whatever_the_clock_or_randomness() {
 async fn a_precompiled_mixin_changed_after_the_build_is_not_loaded() {
     let staged = Staged::new(&BundleJson::new(), MANIFEST);
     let exec = staged.layout.mixins_dir().join("exec.cwasm");
+    let component = std::fs::read(guest_wasm("hostile-image")).unwrap();
     let hostile = host()
         .precompile(
             "hostile-image",
-            &std::fs::read(guest_wasm("hostile-image")).unwrap(),
+            wharf::digest::Digest::of(&component),
+            &component,
         )
         .unwrap();
     std::fs::write(&exec, &hostile).unwrap();

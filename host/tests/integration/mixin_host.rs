@@ -447,3 +447,55 @@ async fn an_invalid_step_is_a_lint_error_with_its_location() {
     let err = exec.build(&input, None).await.unwrap_err();
     assert!(err.to_string().contains("upgrade step 2"), "{err}");
 }
+
+/// `wharf build` precompiles each mixin for the image's baseline target
+/// through the compiled-component cache: the second build of an unchanged
+/// mixin reads the entry instead of compiling, and a torn entry is
+/// compiled again.
+#[tokio::test(flavor = "multi_thread")]
+async fn image_precompiles_are_cached_by_component_and_engine() {
+    let cache = scratch_dir();
+    let (host, _sink) = host_with(Some(cache.path().to_path_buf()));
+    let digest = wharf::digest::Digest::of(BUILTIN_EXEC);
+    let first = host.precompile("exec", digest, BUILTIN_EXEC).unwrap();
+    let entries: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert!(
+        entry
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with(&digest.hex()),
+        "{entry:?}"
+    );
+    assert_ne!(
+        Some(entry.clone()),
+        host.cache_entry(digest),
+        "the image's entry is not the host engine's"
+    );
+    assert_eq!(std::fs::read(entry).unwrap(), first);
+
+    // A hit returns the entry as it is, compiling nothing: an entry with
+    // other (well-framed) bytes comes back unchanged.
+    let marker = b"not compiled by this call".to_vec();
+    let mut framed = wharf::digest::Digest::of(&marker).as_bytes().to_vec();
+    framed.extend_from_slice(&marker);
+    std::fs::write(entry, &framed).unwrap();
+    assert_eq!(
+        host.precompile("exec", digest, BUILTIN_EXEC).unwrap(),
+        framed
+    );
+
+    // A torn entry is compiled again and replaced.
+    std::fs::write(entry, &framed[..40]).unwrap();
+    assert_eq!(
+        host.precompile("exec", digest, BUILTIN_EXEC).unwrap(),
+        first
+    );
+    assert_eq!(std::fs::read(entry).unwrap(), first);
+}

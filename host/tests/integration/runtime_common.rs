@@ -17,7 +17,12 @@ pub fn exec_cwasm() -> &'static [u8] {
     static COMPILED: OnceLock<Vec<u8>> = OnceLock::new();
     COMPILED.get_or_init(|| {
         let host = MixinHost::new(HostConfig::default()).unwrap();
-        host.precompile("exec", BUILTIN_EXEC).unwrap()
+        host.precompile(
+            "exec",
+            wharf::digest::Digest::of(BUILTIN_EXEC),
+            BUILTIN_EXEC,
+        )
+        .unwrap()
     })
 }
 
