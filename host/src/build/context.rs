@@ -1,4 +1,5 @@
-//! The Docker build context: the bundle directory as a tar stream.
+//! The Docker build context: the bundle directory as a tar stream, sent
+//! as it is written.
 //!
 //! The context is the bundle directory, as in Porter, so an author's
 //! Dockerfile template can `COPY` any of its files. `.dockerignore` patterns
@@ -47,9 +48,75 @@ fn walk(root: &Path, rel: &Path, ignore: &DockerIgnore, out: &mut Vec<PathBuf>) 
     Ok(())
 }
 
-/// Writes the context as a tar archive.
-pub fn tar_context(root: &Path, files: &[PathBuf]) -> Result<Vec<u8>> {
-    let mut builder = tar::Builder::new(Vec::new());
+/// The context as a stream of tar chunks, for Docker to read while it is
+/// written: a blocking thread walks `files` and sends [`CHUNK`]-sized
+/// pieces through a short queue, so a bundle directory with large files is
+/// never held in memory whole. A file that cannot be read ends the stream
+/// with that error.
+pub fn stream_context(
+    root: PathBuf,
+    files: Vec<PathBuf>,
+) -> impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
+    let (tx, rx) = tokio::sync::mpsc::channel(QUEUED_CHUNKS);
+    tokio::task::spawn_blocking(move || {
+        let writer = ChunkWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(CHUNK),
+        };
+        let written = write_tar(&root, &files, writer).and_then(|mut w| {
+            w.send_buffered()
+                .context("Docker stopped reading the build context")
+        });
+        if let Err(e) = written {
+            // The receiver may be gone too; then nobody is waiting.
+            let _ = tx.blocking_send(Err(std::io::Error::other(format!("{e:#}"))));
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    })
+}
+
+/// The size of the pieces the context is sent in.
+const CHUNK: usize = 256 * 1024;
+/// How many pieces may wait for Docker: memory stays at a few MiB.
+const QUEUED_CHUNKS: usize = 8;
+
+/// Collects tar bytes into chunks and hands each full one to the stream.
+struct ChunkWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<bytes::Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl ChunkWriter {
+    fn send_buffered(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.tx
+            .blocking_send(Ok(chunk.into()))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send_buffered()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes the context as a tar archive into `writer`, and returns it.
+fn write_tar<W: std::io::Write>(root: &Path, files: &[PathBuf], writer: W) -> Result<W> {
+    let mut builder = tar::Builder::new(writer);
     builder.follow_symlinks(false);
     builder.mode(tar::HeaderMode::Deterministic);
     for rel in files {
@@ -69,8 +136,8 @@ pub fn tar_context(root: &Path, files: &[PathBuf]) -> Result<Vec<u8>> {
 /// Adds a file or directory that the image holds read-only (see
 /// [`READ_ONLY`]): mode 0444 for a file, 0555 for a directory, whatever it
 /// has on disk (where Wharf must be able to replace it).
-fn append_read_only(
-    builder: &mut tar::Builder<Vec<u8>>,
+fn append_read_only<W: std::io::Write>(
+    builder: &mut tar::Builder<W>,
     full: &Path,
     rel: &Path,
 ) -> std::io::Result<()> {
@@ -191,8 +258,33 @@ mod tests {
         );
     }
 
-    #[test]
-    fn wharfs_own_files_are_read_only_in_the_context() {
+    /// The streamed context, gathered.
+    async fn gathered(root: &Path) -> Vec<u8> {
+        use futures_util::StreamExt;
+        let files = context_files(root).unwrap();
+        let mut stream = std::pin::pin!(stream_context(root.to_path_buf(), files));
+        let mut tar = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            tar.extend_from_slice(&chunk.unwrap());
+        }
+        tar
+    }
+
+    #[tokio::test]
+    async fn a_context_larger_than_a_chunk_streams_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let big: Vec<u8> = (0..3 * CHUNK + 17).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.path().join("big.bin"), &big).unwrap();
+        let tar = gathered(dir.path()).await;
+        let mut archive = tar::Archive::new(&tar[..]);
+        let mut entry = archive.entries().unwrap().next().unwrap().unwrap();
+        let mut read = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut read).unwrap();
+        assert_eq!(read, big);
+    }
+
+    #[tokio::test]
+    async fn wharfs_own_files_are_read_only_in_the_context() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::create_dir_all(root.join(".cnab/wharf/mixins")).unwrap();
@@ -204,7 +296,7 @@ mod tests {
         ] {
             std::fs::write(root.join(f), "x").unwrap();
         }
-        let tar = tar_context(root, &context_files(root).unwrap()).unwrap();
+        let tar = gathered(root).await;
         let mut archive = tar::Archive::new(&tar[..]);
         let modes: std::collections::BTreeMap<String, u32> = archive
             .entries()

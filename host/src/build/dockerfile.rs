@@ -48,9 +48,12 @@ pub struct MixinLines {
     pub lines: Vec<String>,
 }
 
+/// Porter's build arguments and the nonroot user's home. One `ARG` for
+/// the three: Docker's classic builder makes and commits a container for
+/// every instruction, metadata-only ones included.
 fn init_block() -> String {
     format!(
-        "ARG BUNDLE_DIR=/cnab/app\nARG BUNDLE_UID={BUNDLE_UID}\nARG BUNDLE_GID={BUNDLE_GID}\nENV HOME=/home/nonroot"
+        "ARG BUNDLE_DIR=/cnab/app BUNDLE_UID={BUNDLE_UID} BUNDLE_GID={BUNDLE_GID}\nENV HOME=/home/nonroot"
     )
 }
 
@@ -133,7 +136,9 @@ mod tests {
     #[test]
     fn default_template_fills_tokens_and_ends_with_the_runtime() {
         let dockerfile = render(&default_template("debian:stable-slim"), &exec_and_apt());
-        assert!(dockerfile.starts_with("FROM debian:stable-slim\n\nARG BUNDLE_DIR=/cnab/app\n"));
+        assert!(dockerfile.starts_with(
+            "FROM debian:stable-slim\n\nARG BUNDLE_DIR=/cnab/app BUNDLE_UID=65532 BUNDLE_GID=0\n"
+        ));
         assert!(dockerfile.contains(
             "# exec mixin has no buildtime dependencies\n# apt mixin\nRUN apt-get install -y curl"
         ));
@@ -168,7 +173,10 @@ mod tests {
         let dockerfile = render("FROM busybox\nRUN echo hi\n", &exec_and_apt());
         let lines: Vec<&str> = dockerfile.lines().collect();
         assert_eq!(lines[0], "FROM busybox");
-        assert_eq!(lines[1], "ARG BUNDLE_DIR=/cnab/app");
+        assert_eq!(
+            lines[1],
+            "ARG BUNDLE_DIR=/cnab/app BUNDLE_UID=65532 BUNDLE_GID=0"
+        );
         let run = lines.iter().position(|l| *l == "RUN echo hi").unwrap();
         let apt = lines
             .iter()

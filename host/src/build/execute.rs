@@ -64,7 +64,7 @@ pub async fn execute(
         },
     )?;
 
-    let context = context::tar_context(bundle_dir, &context::context_files(bundle_dir)?)?;
+    let context = context::stream_context(bundle_dir.clone(), context::context_files(bundle_dir)?);
     let build_args: HashMap<String, String> = plan.build_args.clone().into_iter().collect();
     progress(&format!(
         "Building the invocation image {}...\n",
@@ -74,7 +74,7 @@ pub async fn execute(
     let image_id = build_image(
         &docker,
         ImageBuild {
-            context,
+            context: Box::pin(context),
             dockerfile: DOCKERFILE,
             tag: &plan.image,
             build_args: &build_args,

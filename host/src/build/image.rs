@@ -24,8 +24,9 @@ pub async fn connect() -> Result<Docker> {
 
 /// What to build.
 pub struct ImageBuild<'a> {
-    /// The build context as a tar archive.
-    pub context: Vec<u8>,
+    /// The build context: a tar archive, streamed.
+    pub context:
+        std::pin::Pin<Box<dyn futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send>>,
     /// The Dockerfile's path inside the context.
     pub dockerfile: &'a str,
     /// The tag to give the image.
@@ -51,11 +52,8 @@ pub async fn build_image(
         .nocache(build.no_cache)
         .buildargs(build.build_args)
         .build();
-    let mut stream = docker.build_image(
-        options,
-        None,
-        Some(bollard::body_full(build.context.into())),
-    );
+    let mut stream =
+        docker.build_image(options, None, Some(bollard::body_try_stream(build.context)));
     let mut image_id = None;
     while let Some(item) = stream.next().await {
         let info = item.map_err(|e| anyhow!("Docker could not build the invocation image: {e}"))?;
