@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 use wharf::home::WharfHome;
-use wharf::store::{InstallationKey, InstallationStore, OutputRecord};
+use wharf::store::{InstallationKey, InstallationQuery, InstallationStore, OutputRecord};
 
 use super::key_value::{KeyValue, key_optional_value};
 use super::output::{OutputFormat, outln, print_structured, write_stdout};
@@ -93,6 +93,12 @@ pub struct ListArgs {
     /// empty value (repeatable).
     #[arg(short, long = "label", value_name = "KEY=VALUE", value_parser = key_optional_value)]
     labels: Vec<KeyValue>,
+    /// Leave out this many installations from the start of the list.
+    #[arg(long, default_value_t = 0, value_name = "COUNT")]
+    skip: u64,
+    /// List at most this many installations (0: all of them).
+    #[arg(long, default_value_t = 0, value_name = "COUNT")]
+    limit: u64,
     #[command(flatten)]
     format: FormatArg,
 }
@@ -250,37 +256,23 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
         (true, _) => None,
         (false, namespace) => Some(namespace.unwrap_or_default()),
     };
-    let filter = ListFilter {
-        name: args.name,
-        labels: args.labels,
+    // The store filters and pages, so a list reads only what it prints.
+    // A bare `--label KEY` wants an empty value, as in Porter.
+    let query = InstallationQuery {
+        namespace,
+        name_contains: args.name,
+        labels: args
+            .labels
+            .into_iter()
+            .map(|KeyValue { key, value }| (key, value))
+            .collect(),
+        skip: args.skip,
+        limit: (args.limit > 0).then_some(args.limit),
     };
-    let mut installations =
-        with_store(move |store| Ok(store.list_installations(namespace.as_deref())?)).await?;
-    installations.retain(|i| filter.matches(i));
+    let installations = with_store(move |store| Ok(store.list_installations(&query)?)).await?;
     print(&args.format, &installations, |i| {
         view::print_installations(i)
     })
-}
-
-/// `--name` and `--label`, applied to the listed installations. A bare
-/// `--label KEY` wants an empty value, as in Porter.
-struct ListFilter {
-    name: Option<String>,
-    labels: Vec<KeyValue>,
-}
-
-impl ListFilter {
-    fn matches(&self, installation: &wharf::store::Installation) -> bool {
-        let named = self
-            .name
-            .as_ref()
-            .is_none_or(|n| installation.name.contains(n.as_str()));
-        named
-            && self
-                .labels
-                .iter()
-                .all(|KeyValue { key, value }| installation.labels.get(key) == Some(value))
-    }
 }
 
 pub async fn show(args: ShowArgs) -> Result<ExitCode> {

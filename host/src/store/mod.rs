@@ -37,9 +37,9 @@ use std::collections::BTreeMap;
 pub use error::StoreError;
 pub use lease::RunLease;
 pub use model::{
-    BundleInfo, FinishRun, Installation, InstallationDetails, InstallationKey, InstallationSpec,
-    InstallationStatus, NewOutput, NewRun, OutputRecord, OutputValue, RecordedValue, Run, RunLogs,
-    RunResult, RunSummary, Status,
+    BundleInfo, FinishRun, Installation, InstallationDetails, InstallationKey, InstallationQuery,
+    InstallationSpec, InstallationStatus, NewOutput, NewRun, OutputRecord, OutputValue,
+    RecordedValue, Run, RunLogs, RunResult, RunSummary, Status,
 };
 pub use sqlite::SqliteStore;
 
@@ -99,9 +99,13 @@ pub trait InstallationStore: Send + Sync {
     /// unresolved).
     fn show_installation(&self, key: &InstallationKey) -> Result<InstallationDetails, StoreError>;
 
-    /// The installations in `namespace`, or in every namespace for `None`,
-    /// by namespace and name.
-    fn list_installations(&self, namespace: Option<&str>) -> Result<Vec<Installation>, StoreError>;
+    /// The installations `query` selects, by namespace and name, without
+    /// their bundle.json (see [`Installation::bundle_json`]): a list reads
+    /// only what it shows.
+    fn list_installations(
+        &self,
+        query: &InstallationQuery,
+    ) -> Result<Vec<Installation>, StoreError>;
 
     /// Deletes the installation with its runs, results, outputs, logs and
     /// secrets. Refused while one of its runs is in progress.

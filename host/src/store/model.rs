@@ -114,6 +114,32 @@ pub struct BundleInfo {
     pub digest: String,
 }
 
+/// Which installations `installations list` shows, as Porter's flags
+/// select them; the store filters, sorts and pages in its query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InstallationQuery {
+    /// Only this namespace; `None` for every namespace.
+    pub namespace: Option<String>,
+    /// Only names containing this text.
+    pub name_contains: Option<String>,
+    /// Only installations with each of these labels, `(key, value)`.
+    pub labels: Vec<(String, String)>,
+    /// Leave out the first this many (by namespace and name).
+    pub skip: u64,
+    /// Return at most this many.
+    pub limit: Option<u64>,
+}
+
+impl InstallationQuery {
+    /// Every installation in `namespace` (`None`: in every namespace).
+    pub fn in_namespace(namespace: Option<&str>) -> Self {
+        Self {
+            namespace: namespace.map(str::to_string),
+            ..Self::default()
+        }
+    }
+}
+
 /// What the caller decides about an installation; the store adds its id,
 /// revision, status and timestamps.
 #[derive(Debug, Clone, Default)]
@@ -137,6 +163,8 @@ pub struct Installation {
     pub bundle: BundleInfo,
     /// The bundle.json text. Left out of `-o json`, as Porter leaves it out
     /// of an installation: it is long, and runs record which bundle ran.
+    /// Empty in [`InstallationStore::list_installations`](super::InstallationStore::list_installations),
+    /// which does not read it; read one installation for it.
     #[serde(skip)]
     pub bundle_json: String,
     pub parameter_sets: Vec<String>,

@@ -6,7 +6,8 @@
 use crate::store_common::{Home, run, spec};
 use serde_json::{Value, json};
 use wharf::store::{
-    FinishRun, InstallationKey, InstallationStore, NewRun, SqliteStore, Status, StoreError,
+    FinishRun, InstallationKey, InstallationQuery, InstallationStore, NewRun, SqliteStore, Status,
+    StoreError,
 };
 
 #[test]
@@ -183,7 +184,7 @@ fn namespaces_filter_the_list() {
     }
     let names = |ns: Option<&str>| -> Vec<String> {
         store
-            .list_installations(ns)
+            .list_installations(&InstallationQuery::in_namespace(ns))
             .unwrap()
             .iter()
             .map(|i| i.key().to_string())
@@ -193,6 +194,73 @@ fn namespaces_filter_the_list() {
     assert_eq!(names(Some("")), ["a"]);
     assert_eq!(names(Some("dev")), ["dev/a", "dev/b"]);
     assert!(names(Some("prod")).is_empty());
+}
+
+/// Porter's `--name`, `--label`, `--skip` and `--limit` are the store's
+/// query, and a listed installation carries no bundle.json.
+#[test]
+fn the_list_query_filters_and_pages_in_the_store() {
+    let home = Home::new();
+    let store = home.open();
+    for (name, team, tier) in [
+        ("web-1", "web", "gold"),
+        ("web-2", "web", ""),
+        ("db-1", "data", "gold"),
+        ("web-3", "web", "gold"),
+    ] {
+        let key = InstallationKey::global(name);
+        let mut spec = spec(&key, "0.1.0");
+        spec.labels = [("team", team), ("tier", tier)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        store.upsert_installation(spec).unwrap();
+    }
+    let names = |query: InstallationQuery| -> Vec<String> {
+        let listed = store.list_installations(&query).unwrap();
+        assert!(listed.iter().all(|i| i.bundle_json.is_empty()));
+        listed.into_iter().map(|i| i.name).collect()
+    };
+    let label = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(
+        names(InstallationQuery::default()),
+        ["db-1", "web-1", "web-2", "web-3"]
+    );
+    assert_eq!(
+        names(InstallationQuery {
+            name_contains: Some("web".into()),
+            labels: vec![label("tier", "gold")],
+            ..Default::default()
+        }),
+        ["web-1", "web-3"]
+    );
+    assert_eq!(
+        names(InstallationQuery {
+            labels: vec![label("team", "web"), label("tier", "")],
+            ..Default::default()
+        }),
+        ["web-2"]
+    );
+    assert!(
+        names(InstallationQuery {
+            labels: vec![label("team\" OR 1=1 --", "web")],
+            ..Default::default()
+        })
+        .is_empty()
+    );
+    assert_eq!(
+        names(InstallationQuery {
+            skip: 1,
+            limit: Some(2),
+            ..Default::default()
+        }),
+        ["web-1", "web-2"]
+    );
+    // One installation read on its own still has its bundle.json.
+    let one = store
+        .installation(&InstallationKey::global("db-1"))
+        .unwrap();
+    assert!(!one.bundle_json.is_empty());
 }
 
 #[test]

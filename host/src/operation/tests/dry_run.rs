@@ -41,7 +41,13 @@ async fn the_debug_driver_shows_the_invocation_and_nothing_is_recorded() {
         assert!(shown.lines().any(|l| l == line), "no {line:?} in\n{shown}");
     }
     assert!(!shown.contains(PASSWORD) && !shown.contains(TOKEN));
-    assert!(fixture.store.list_installations(None).unwrap().is_empty());
+    assert!(
+        fixture
+            .store
+            .list_installations(&Default::default())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -63,7 +69,13 @@ async fn execute_refuses_a_dry_run_driver_and_records_nothing() {
         error.to_string().contains("debug driver runs nothing"),
         "{error}"
     );
-    assert!(fixture.store.list_installations(None).unwrap().is_empty());
+    assert!(
+        fixture
+            .store
+            .list_installations(&Default::default())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -20,8 +20,9 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 
 use super::{
-    ActiveRun, FinishRun, Installation, InstallationDetails, InstallationKey, InstallationSpec,
-    InstallationStore, NewRun, OutputRecord, RunLogs, RunResult, RunSummary, Status, StoreError,
+    ActiveRun, FinishRun, Installation, InstallationDetails, InstallationKey, InstallationQuery,
+    InstallationSpec, InstallationStore, NewRun, OutputRecord, RunLogs, RunResult, RunSummary,
+    Status, StoreError,
 };
 use crate::home::WharfHome;
 use crate::secrets::{LocalSecretStore, SecretStore};
@@ -191,8 +192,11 @@ impl InstallationStore for SqliteStore {
         self.details(key)
     }
 
-    fn list_installations(&self, namespace: Option<&str>) -> Result<Vec<Installation>, StoreError> {
-        self.installations(namespace)
+    fn list_installations(
+        &self,
+        query: &InstallationQuery,
+    ) -> Result<Vec<Installation>, StoreError> {
+        self.installations(query)
     }
 
     fn delete_installation(&self, key: &InstallationKey) -> Result<(), StoreError> {

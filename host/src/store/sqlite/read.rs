@@ -15,8 +15,8 @@ use super::shared::installation_by_key;
 use super::{SqlResult, SqliteStore};
 use crate::store::lease::{self, Probe};
 use crate::store::{
-    Installation, InstallationDetails, InstallationKey, OutputRecord, OutputValue, RecordedValue,
-    RunLogs, RunResult, RunSummary, Status, StoreError,
+    Installation, InstallationDetails, InstallationKey, InstallationQuery, OutputRecord,
+    OutputValue, RecordedValue, RunLogs, RunResult, RunSummary, Status, StoreError,
 };
 
 /// Runs with their latest result; callers add `WHERE` and `ORDER BY`.
@@ -52,17 +52,40 @@ impl SqliteStore {
 
     pub(super) fn installations(
         &self,
-        namespace: Option<&str>,
+        query: &InstallationQuery,
     ) -> Result<Vec<Installation>, StoreError> {
         let conn = self.conn();
+        // Each label is one `json_each` probe of that row's labels; the
+        // order is the (namespace, name) unique index's.
+        let labels: String = (0..query.labels.len())
+            .map(|i| {
+                format!(
+                    " AND EXISTS (SELECT 1 FROM json_each(installations.labels) \
+                     WHERE json_each.key = ?{} AND json_each.value = ?{})",
+                    5 + 2 * i,
+                    6 + 2 * i
+                )
+            })
+            .collect();
         let sql = format!(
-            "SELECT {} FROM installations WHERE ?1 IS NULL OR namespace = ?1
-             ORDER BY namespace, name",
-            rows::INSTALLATION_COLUMNS
+            "SELECT {} FROM installations
+             WHERE (?1 IS NULL OR namespace = ?1) AND (?2 IS NULL OR instr(name, ?2) > 0){labels}
+             ORDER BY namespace, name LIMIT ?3 OFFSET ?4",
+            rows::LISTED_INSTALLATION_COLUMNS
         );
+        let limit = query
+            .limit
+            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let skip = i64::try_from(query.skip).unwrap_or(i64::MAX);
+        let mut params: Vec<&dyn rusqlite::ToSql> =
+            vec![&query.namespace, &query.name_contains, &limit, &skip];
+        for (key, value) in &query.labels {
+            params.push(key);
+            params.push(value);
+        }
         let found = (|| {
             conn.prepare(&sql)?
-                .query_map([namespace], rows::installation)?
+                .query_map(params.as_slice(), rows::installation)?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })()
         .sql(&self.path, "list installations")?;

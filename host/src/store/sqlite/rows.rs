@@ -71,6 +71,13 @@ pub(super) const INSTALLATION_COLUMNS: &str = "id, namespace, name, bundle_refer
     labels, revision, status_run_id, status_action, status_result_id, status_result_status, \
     installed, uninstalled, created, modified";
 
+/// [`INSTALLATION_COLUMNS`] for a list: the same columns but an empty
+/// bundle.json, which is by far the largest and which a list never shows.
+pub(super) const LISTED_INSTALLATION_COLUMNS: &str = "id, namespace, name, bundle_reference, \
+    bundle_name, bundle_version, bundle_digest, '' AS bundle_json, parameter_sets, \
+    credential_sets, labels, revision, status_run_id, status_action, status_result_id, \
+    status_result_status, installed, uninstalled, created, modified";
+
 pub(super) fn installation(row: &Row<'_>) -> rusqlite::Result<Installation> {
     Ok(Installation {
         id: row.get(0)?,
