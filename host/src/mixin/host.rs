@@ -76,10 +76,18 @@ pub(crate) struct Shared {
 /// The engine settings. Compiled components are only valid for an engine
 /// with the same settings, so `wharf build` (which precompiles mixins for the
 /// image) and the in-image runtime (which loads them) must both use this.
+///
+/// Compiled code carries no address map (native to wasm offsets) and no
+/// native unwind tables: they made up a large part of every precompiled
+/// mixin in the image, and a trap still names the wasm functions it went
+/// through (from the component's name section), which is what a mixin's
+/// author needs; a mixin's own panic message comes through its stderr.
 pub fn engine_config() -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
+    config.generate_address_map(false);
+    config.native_unwind_info(false);
     config
 }
 
