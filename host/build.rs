@@ -38,7 +38,8 @@ fn main() {
         .unwrap_or_else(|e| panic!("cannot copy the exec mixin from {}: {e}", wasm.display()));
 }
 
-/// Builds one guest crate of the workspace in release mode and returns the
+/// Builds one guest crate of the workspace with the `guest` profile (see
+/// the workspace's Cargo.toml) and returns the
 /// path of its component.
 fn build_guest(root: &Path, package: &str) -> PathBuf {
     let target_dir = root.join("target").join("guests");
@@ -48,7 +49,8 @@ fn build_guest(root: &Path, package: &str) -> PathBuf {
         .current_dir(root)
         .args([
             "build",
-            "--release",
+            "--profile",
+            "guest",
             "--target",
             "wasm32-wasip2",
             "--package",
@@ -80,6 +82,6 @@ fn build_guest(root: &Path, package: &str) -> PathBuf {
     }
     target_dir
         .join("wasm32-wasip2")
-        .join("release")
+        .join("guest")
         .join(format!("{}.wasm", package.replace('-', "_")))
 }

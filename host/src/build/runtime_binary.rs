@@ -24,7 +24,7 @@ pub fn locate() -> Result<PathBuf> {
     }
     bail!(
         "cannot find the Wharf runtime: put `wharf-runtime` next to {} or set {RUNTIME_ENV}; build it with \
-         `cargo build --release --target x86_64-unknown-linux-musl -p wharf --bin wharf-runtime --no-default-features`",
+         `scripts/build-runtime` (or `cargo build --profile runtime --target x86_64-unknown-linux-musl -p wharf --bin wharf-runtime --no-default-features`)",
         exe.display()
     )
 }

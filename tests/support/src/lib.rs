@@ -64,7 +64,8 @@ pub fn guest_wasm(package: &str) -> PathBuf {
     nested_cargo_build(
         &[
             "--quiet",
-            "--release",
+            "--profile",
+            "guest",
             "--target",
             "wasm32-wasip2",
             "--package",
@@ -75,7 +76,7 @@ pub fn guest_wasm(package: &str) -> PathBuf {
     );
     let path = target_dir
         .join("wasm32-wasip2")
-        .join("release")
+        .join("guest")
         .join(format!("{}.wasm", package.replace('-', "_")));
     assert!(
         path.exists(),

@@ -26,7 +26,8 @@ pub fn runtime_binary() -> PathBuf {
     nested_cargo_build(
         &[
             "--quiet",
-            "--release",
+            "--profile",
+            "runtime",
             "--locked",
             "--target",
             RUNTIME_TARGET,
@@ -43,7 +44,7 @@ pub fn runtime_binary() -> PathBuf {
     );
     let path = target_dir
         .join(RUNTIME_TARGET)
-        .join("release")
+        .join("runtime")
         .join("wharf-runtime");
     assert!(
         path.exists(),
