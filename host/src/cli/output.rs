@@ -49,7 +49,20 @@ pub fn write_stdout(bytes: impl AsRef<[u8]>) -> Result<()> {
 
 /// Writes and flushes `bytes`; a broken pipe is [`StdoutClosed`].
 fn write_to(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    written(out.write_all(bytes).and_then(|()| out.flush()))
+}
+
+/// Lets `write` stream to stdout through a buffer, so a long list is
+/// never formatted into one string first; a broken pipe is
+/// [`StdoutClosed`].
+fn stream_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    written(write(&mut out).and_then(|()| out.flush()))
+}
+
+/// The outcome of a write to stdout, with a broken pipe as [`StdoutClosed`].
+fn written(outcome: std::io::Result<()>) -> Result<()> {
+    match outcome {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
         Err(e) => Err(e).context("cannot write to standard output"),
@@ -70,13 +83,14 @@ pub(crate) use outln;
 
 /// Prints `value` as indented JSON followed by a newline.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    write_stdout(json_text(value)?)
+    stream_stdout(|out| write_json(out, value))
 }
 
-fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(value).context("cannot write the data as JSON")?;
-    text.push('\n');
-    Ok(text)
+/// `value` as indented JSON and a newline, into `out`. A value that cannot
+/// be JSON (never one of Wharf's) is an `InvalidData` error.
+fn write_json<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 /// Prints `value` as YAML.
@@ -87,31 +101,36 @@ pub fn print_yaml<T: Serialize + ?Sized>(value: &T) -> Result<()> {
 
 /// Prints rows as a table with aligned columns and a header.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
-    write_stdout(table_text(header, rows))
+    stream_stdout(|out| write_table(out, header, rows))
 }
 
-fn table_text(header: &[&str], rows: &[Vec<String>]) -> String {
+fn write_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: Vec<&str>| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        padded.join("   ").trim_end().to_string()
+    let mut line = String::new();
+    let mut write_line = |out: &mut dyn Write, cells: &mut dyn Iterator<Item = &str>| {
+        line.clear();
+        for (i, (cell, width)) in cells.zip(&widths).enumerate() {
+            if i > 0 {
+                line.push_str("   ");
+            }
+            line.push_str(cell);
+            let pad = width.saturating_sub(cell.chars().count());
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        line.truncate(line.trim_end().len());
+        line.push('\n');
+        out.write_all(line.as_bytes())
     };
-    let mut text = line(header.to_vec());
-    text.push('\n');
+    write_line(out, &mut header.iter().copied())?;
     for row in rows {
-        text.push_str(&line(row.iter().map(String::as_str).collect()));
-        text.push('\n');
+        write_line(out, &mut row.iter().map(String::as_str))?;
     }
-    text
+    Ok(())
 }
 
 /// Prints structured data as JSON or YAML; `false` for plaintext, which
@@ -165,12 +184,17 @@ mod tests {
 
     #[test]
     fn a_closed_stdout_is_a_quiet_exit() {
-        let text = json_text(&serde_json::json!({"installations": vec!["a"; 100]})).unwrap();
+        let mut text = Vec::new();
+        write_json(
+            &mut text,
+            &serde_json::json!({"installations": vec!["a"; 100]}),
+        )
+        .unwrap();
         let mut closed = ClosedAfter {
             room: 10,
             kind: std::io::ErrorKind::BrokenPipe,
         };
-        let err = write_to(&mut closed, text.as_bytes()).unwrap_err();
+        let err = write_to(&mut closed, &text).unwrap_err();
         assert!(is_stdout_closed(&err), "{err:#}");
         // Still recognised under the context a caller adds.
         assert!(is_stdout_closed(&err.context("printing the list")));
@@ -182,7 +206,7 @@ mod tests {
             room: 0,
             kind: std::io::ErrorKind::StorageFull,
         };
-        let err = write_to(&mut full, table_text(&["NAME"], &[]).as_bytes()).unwrap_err();
+        let err = written(write_table(&mut full, &["NAME"], &[])).unwrap_err();
         assert!(!is_stdout_closed(&err));
         assert!(format!("{err:#}").contains("cannot write to standard output"));
         // A broken pipe to a registry or a child process is a real error.
@@ -203,13 +227,16 @@ mod tests {
 
     #[test]
     fn tables_align_their_columns() {
-        let text = table_text(
+        let mut text = Vec::new();
+        write_table(
+            &mut text,
             &["NAME", "VALUE"],
             &[
                 vec!["a".into(), "1".into()],
                 vec!["longer".into(), String::new()],
             ],
-        );
-        assert_eq!(text, "NAME     VALUE\na        1\nlonger\n");
+        )
+        .unwrap();
+        assert_eq!(text, b"NAME     VALUE\na        1\nlonger\n");
     }
 }
