@@ -269,10 +269,14 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
         skip: args.skip,
         limit: (args.limit > 0).then_some(args.limit),
     };
+    // Plaintext reads only the columns it prints.
+    if args.format.output == OutputFormat::Plaintext {
+        let lines = with_store(move |store| Ok(store.list_installation_lines(&query)?)).await?;
+        view::print_installations(&lines)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let installations = with_store(move |store| Ok(store.list_installations(&query)?)).await?;
-    print(&args.format, &installations, |i| {
-        view::print_installations(i)
-    })
+    print(&args.format, &installations, |_| Ok(()))
 }
 
 pub async fn show(args: ShowArgs) -> Result<ExitCode> {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use serde::Serialize;
 use wharf::store::{
-    Installation, InstallationDetails, OutputRecord, RecordedValue, RunResult, RunSummary,
+    InstallationDetails, InstallationLine, OutputRecord, RecordedValue, RunResult, RunSummary,
 };
 use wharf::time::Timestamp;
 
@@ -30,17 +30,17 @@ pub(super) struct RunDetails {
     pub outputs: Vec<OutputRecord>,
 }
 
-pub(super) fn print_installations(installations: &[Installation]) -> Result<()> {
+pub(super) fn print_installations(installations: &[InstallationLine]) -> Result<()> {
     let rows: Vec<Vec<String>> = installations
         .iter()
         .map(|i| {
             vec![
                 i.namespace.clone(),
                 i.name.clone(),
-                i.bundle.name.clone(),
-                i.bundle.version.clone(),
-                optional(i.status.action.as_deref()),
-                optional(i.status.result_status.map(|s| s.as_str())),
+                i.bundle_name.clone(),
+                i.bundle_version.clone(),
+                optional(i.action.as_deref()),
+                optional(i.status.map(|s| s.as_str())),
                 i.modified.to_rfc3339_millis(),
             ]
         })

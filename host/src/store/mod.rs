@@ -37,9 +37,9 @@ use std::collections::BTreeMap;
 pub use error::StoreError;
 pub use lease::RunLease;
 pub use model::{
-    BundleInfo, FinishRun, Installation, InstallationDetails, InstallationKey, InstallationQuery,
-    InstallationSpec, InstallationStatus, NewOutput, NewRun, OutputRecord, OutputValue,
-    RecordedValue, Run, RunLogs, RunResult, RunSummary, Status,
+    BundleInfo, FinishRun, Installation, InstallationDetails, InstallationKey, InstallationLine,
+    InstallationQuery, InstallationSpec, InstallationStatus, NewOutput, NewRun, OutputRecord,
+    OutputValue, RecordedValue, Run, RunLogs, RunResult, RunSummary, Status,
 };
 pub use sqlite::SqliteStore;
 
@@ -106,6 +106,13 @@ pub trait InstallationStore: Send + Sync {
         &self,
         query: &InstallationQuery,
     ) -> Result<Vec<Installation>, StoreError>;
+
+    /// [`InstallationStore::list_installations`] as the plaintext list
+    /// shows it: the same selection and order, only the printed columns.
+    fn list_installation_lines(
+        &self,
+        query: &InstallationQuery,
+    ) -> Result<Vec<InstallationLine>, StoreError>;
 
     /// Deletes the installation with its runs, results, outputs, logs and
     /// secrets. Refused while one of its runs is in progress.

@@ -140,6 +140,21 @@ impl InstallationQuery {
     }
 }
 
+/// One line of the plaintext `installations list`: only what it prints,
+/// so a list of many installations reads and allocates little.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstallationLine {
+    pub namespace: String,
+    pub name: String,
+    pub bundle_name: String,
+    pub bundle_version: String,
+    /// The last run's action.
+    pub action: Option<String>,
+    /// The last run's status, settled as in [`Installation::status`].
+    pub status: Option<Status>,
+    pub modified: Timestamp,
+}
+
 /// What the caller decides about an installation; the store adds its id,
 /// revision, status and timestamps.
 #[derive(Debug, Clone, Default)]

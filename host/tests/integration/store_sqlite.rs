@@ -219,6 +219,15 @@ fn the_list_query_filters_and_pages_in_the_store() {
     let names = |query: InstallationQuery| -> Vec<String> {
         let listed = store.list_installations(&query).unwrap();
         assert!(listed.iter().all(|i| i.bundle_json.is_empty()));
+        // The plaintext list's lines are the same selection.
+        let lines = store.list_installation_lines(&query).unwrap();
+        assert_eq!(lines.len(), listed.len());
+        for (line, full) in lines.iter().zip(&listed) {
+            assert_eq!(
+                (&line.name, &line.bundle_version, line.modified),
+                (&full.name, &full.bundle.version, full.modified)
+            );
+        }
         listed.into_iter().map(|i| i.name).collect()
     };
     let label = |k: &str, v: &str| (k.to_string(), v.to_string());

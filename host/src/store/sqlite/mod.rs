@@ -20,9 +20,9 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 
 use super::{
-    ActiveRun, FinishRun, Installation, InstallationDetails, InstallationKey, InstallationQuery,
-    InstallationSpec, InstallationStore, NewRun, OutputRecord, RunLogs, RunResult, RunSummary,
-    Status, StoreError,
+    ActiveRun, FinishRun, Installation, InstallationDetails, InstallationKey, InstallationLine,
+    InstallationQuery, InstallationSpec, InstallationStore, NewRun, OutputRecord, RunLogs,
+    RunResult, RunSummary, Status, StoreError,
 };
 use crate::home::WharfHome;
 use crate::secrets::{LocalSecretStore, SecretStore};
@@ -197,6 +197,13 @@ impl InstallationStore for SqliteStore {
         query: &InstallationQuery,
     ) -> Result<Vec<Installation>, StoreError> {
         self.installations(query)
+    }
+
+    fn list_installation_lines(
+        &self,
+        query: &InstallationQuery,
+    ) -> Result<Vec<InstallationLine>, StoreError> {
+        self.installation_lines(query)
     }
 
     fn delete_installation(&self, key: &InstallationKey) -> Result<(), StoreError> {

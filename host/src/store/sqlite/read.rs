@@ -15,8 +15,8 @@ use super::shared::installation_by_key;
 use super::{SqlResult, SqliteStore};
 use crate::store::lease::{self, Probe};
 use crate::store::{
-    Installation, InstallationDetails, InstallationKey, InstallationQuery, OutputRecord,
-    OutputValue, RecordedValue, RunLogs, RunResult, RunSummary, Status, StoreError,
+    Installation, InstallationDetails, InstallationKey, InstallationLine, InstallationQuery,
+    OutputRecord, OutputValue, RecordedValue, RunLogs, RunResult, RunSummary, Status, StoreError,
 };
 
 /// Runs with their latest result; callers add `WHERE` and `ORDER BY`.
@@ -55,43 +55,36 @@ impl SqliteStore {
         query: &InstallationQuery,
     ) -> Result<Vec<Installation>, StoreError> {
         let conn = self.conn();
-        // Each label is one `json_each` probe of that row's labels; the
-        // order is the (namespace, name) unique index's.
-        let labels: String = (0..query.labels.len())
-            .map(|i| {
-                format!(
-                    " AND EXISTS (SELECT 1 FROM json_each(installations.labels) \
-                     WHERE json_each.key = ?{} AND json_each.value = ?{})",
-                    5 + 2 * i,
-                    6 + 2 * i
-                )
-            })
-            .collect();
-        let sql = format!(
-            "SELECT {} FROM installations
-             WHERE (?1 IS NULL OR namespace = ?1) AND (?2 IS NULL OR instr(name, ?2) > 0){labels}
-             ORDER BY namespace, name LIMIT ?3 OFFSET ?4",
-            rows::LISTED_INSTALLATION_COLUMNS
-        );
-        let limit = query
-            .limit
-            .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let skip = i64::try_from(query.skip).unwrap_or(i64::MAX);
-        let mut params: Vec<&dyn rusqlite::ToSql> =
-            vec![&query.namespace, &query.name_contains, &limit, &skip];
-        for (key, value) in &query.labels {
-            params.push(key);
-            params.push(value);
-        }
-        let found = (|| {
-            conn.prepare(&sql)?
-                .query_map(params.as_slice(), rows::installation)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })()
+        let found = select_listed(
+            &conn,
+            rows::LISTED_INSTALLATION_COLUMNS,
+            query,
+            rows::installation,
+        )
         .sql(&self.path, "list installations")?;
         found
             .into_iter()
             .map(|i| self.settle_installation(&conn, i))
+            .collect()
+    }
+
+    pub(super) fn installation_lines(
+        &self,
+        query: &InstallationQuery,
+    ) -> Result<Vec<InstallationLine>, StoreError> {
+        let conn = self.conn();
+        let found = select_listed(&conn, rows::LINE_COLUMNS, query, rows::line)
+            .sql(&self.path, "list installations")?;
+        found
+            .into_iter()
+            .map(|(mut line, run_id)| {
+                // Rare: a run recorded running; settle it as a whole read does.
+                if line.status == Some(Status::Running) && run_id.is_some() {
+                    let key = InstallationKey::new(&line.namespace, &line.name);
+                    line.status = self.read_installation(&key)?.status.result_status;
+                }
+                Ok(line)
+            })
             .collect()
     }
 
@@ -313,6 +306,45 @@ impl SqliteStore {
         }
         Ok(installation)
     }
+}
+
+/// The rows `query` selects, as `columns` mapped by `map`, in list order.
+/// The `(namespace, name, ...)` covering index serves every column list.
+fn select_listed<T>(
+    conn: &Connection,
+    columns: &str,
+    query: &InstallationQuery,
+    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    // Each label is one `json_each` probe of that row's labels.
+    let labels: String = (0..query.labels.len())
+        .map(|i| {
+            format!(
+                " AND EXISTS (SELECT 1 FROM json_each(installations.labels) \
+                 WHERE json_each.key = ?{} AND json_each.value = ?{})",
+                5 + 2 * i,
+                6 + 2 * i
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {columns} FROM installations
+         WHERE (?1 IS NULL OR namespace = ?1) AND (?2 IS NULL OR instr(name, ?2) > 0){labels}
+         ORDER BY namespace, name LIMIT ?3 OFFSET ?4"
+    );
+    let limit = query
+        .limit
+        .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let skip = i64::try_from(query.skip).unwrap_or(i64::MAX);
+    let mut params: Vec<&dyn rusqlite::ToSql> =
+        vec![&query.namespace, &query.name_contains, &limit, &skip];
+    for (key, value) in &query.labels {
+        params.push(key);
+        params.push(value);
+    }
+    conn.prepare(&sql)?
+        .query_map(params.as_slice(), map)?
+        .collect()
 }
 
 fn installation_id(

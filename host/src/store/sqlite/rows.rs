@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 
 use crate::secrets::SecretRef;
 use crate::store::{
-    BundleInfo, Installation, InstallationStatus, OutputRecord, OutputValue, Run, RunResult, Status,
+    BundleInfo, Installation, InstallationLine, InstallationStatus, OutputRecord, OutputValue, Run,
+    RunResult, Status,
 };
 use crate::time::Timestamp;
 
@@ -77,6 +78,27 @@ pub(super) const LISTED_INSTALLATION_COLUMNS: &str = "id, namespace, name, bundl
     bundle_name, bundle_version, bundle_digest, '' AS bundle_json, parameter_sets, \
     credential_sets, labels, revision, status_run_id, status_action, status_result_id, \
     status_result_status, installed, uninstalled, created, modified";
+
+/// What [`line`] reads, from `installations`.
+pub(super) const LINE_COLUMNS: &str = "namespace, name, bundle_name, bundle_version, \
+    status_action, status_result_status, modified, status_run_id";
+
+/// A line of the plaintext list, with the run id its status needs to be
+/// settled.
+pub(super) fn line(row: &Row<'_>) -> rusqlite::Result<(InstallationLine, Option<String>)> {
+    Ok((
+        InstallationLine {
+            namespace: row.get(0)?,
+            name: row.get(1)?,
+            bundle_name: row.get(2)?,
+            bundle_version: row.get(3)?,
+            action: row.get(4)?,
+            status: row.get(5)?,
+            modified: row.get(6)?,
+        },
+        row.get(7)?,
+    ))
+}
 
 pub(super) fn installation(row: &Row<'_>) -> rusqlite::Result<Installation> {
     Ok(Installation {
