@@ -55,7 +55,9 @@ fn write_to(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
 /// Lets `write` stream to stdout through a buffer, so a long list is
 /// never formatted into one string first; a broken pipe is
 /// [`StdoutClosed`].
-fn stream_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+fn stream_stdout(
+    write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) -> Result<()> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     written(write(&mut out).and_then(|()| out.flush()))
 }
@@ -87,8 +89,10 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
 }
 
 /// `value` as indented JSON and a newline, into `out`. A value that cannot
-/// be JSON (never one of Wharf's) is an `InvalidData` error.
-fn write_json<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> std::io::Result<()> {
+/// be JSON (never one of Wharf's) is an `InvalidData` error. Generic over
+/// the writer: serde writes in small pieces, which must not each be a
+/// dynamic call.
+fn write_json<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     out.write_all(b"\n")
 }
@@ -104,7 +108,11 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     stream_stdout(|out| write_table(out, header, rows))
 }
 
-fn write_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+fn write_table<W: Write>(
+    out: &mut W,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> std::io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -112,7 +120,7 @@ fn write_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> st
         }
     }
     let mut line = String::new();
-    let mut write_line = |out: &mut dyn Write, cells: &mut dyn Iterator<Item = &str>| {
+    let mut write_line = |out: &mut W, cells: &mut dyn Iterator<Item = &str>| {
         line.clear();
         for (i, (cell, width)) in cells.zip(&widths).enumerate() {
             if i > 0 {
