@@ -12,10 +12,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 use wharf::home::WharfHome;
-use wharf::store::{InstallationKey, InstallationQuery, InstallationStore, OutputRecord};
+use wharf::store::{
+    Installation, InstallationKey, InstallationQuery, InstallationStore, OutputRecord,
+};
 
 use super::key_value::{KeyValue, key_optional_value};
-use super::output::{OutputFormat, outln, print_structured, write_stdout};
+use super::output::{OutputFormat, outln, print_json_array, print_structured, write_stdout};
 
 #[path = "installations_view.rs"]
 mod view;
@@ -269,14 +271,43 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
         skip: args.skip,
         limit: (args.limit > 0).then_some(args.limit),
     };
-    // Plaintext reads only the columns it prints.
-    if args.format.output == OutputFormat::Plaintext {
-        let lines = with_store(move |store| Ok(store.list_installation_lines(&query)?)).await?;
-        view::print_installations(&lines)?;
-        return Ok(ExitCode::SUCCESS);
+    match args.format.output {
+        // Plaintext reads only the columns it prints.
+        OutputFormat::Plaintext => {
+            let lines = with_store(move |store| Ok(store.list_installation_lines(&query)?)).await?;
+            view::print_installations(lines)?;
+        }
+        // JSON is written while the store reads the rest, on another core.
+        OutputFormat::Json => print_listed_json(query).await?,
+        OutputFormat::Yaml => {
+            let all = with_store(move |store| Ok(store.list_installations(&query)?)).await?;
+            print_structured(OutputFormat::Yaml, &all)?;
+        }
     }
-    let installations = with_store(move |store| Ok(store.list_installations(&query)?)).await?;
-    print(&args.format, &installations, |_| Ok(()))
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `installations list -o json`: one thread reads the installations and
+/// hands them over a short queue to another, which writes them out. A
+/// store error ends the output unfinished and is the command's error; a
+/// closed stdout stops the reading.
+async fn print_listed_json(query: InstallationQuery) -> Result<()> {
+    let (items, received) = std::sync::mpsc::sync_channel::<Result<Installation>>(1024);
+    let reading = with_store(move |store| {
+        let mut send = |installation| items.send(Ok(installation)).is_ok();
+        if let Err(e) = store.each_installation(&query, &mut send) {
+            let failed = anyhow::Error::from(e);
+            let shown = format!("{failed:#}");
+            // The writer is told, so it leaves the array unfinished.
+            let _ = items.send(Err(anyhow::anyhow!(shown)));
+            return Err(failed);
+        }
+        Ok(())
+    });
+    let writing = tokio::task::spawn_blocking(move || print_json_array(received.into_iter()));
+    let (read, written) = tokio::join!(reading, writing);
+    read?;
+    written.context("writing the list stopped unexpectedly")?
 }
 
 pub async fn show(args: ShowArgs) -> Result<ExitCode> {

@@ -30,15 +30,15 @@ pub(super) struct RunDetails {
     pub outputs: Vec<OutputRecord>,
 }
 
-pub(super) fn print_installations(installations: &[InstallationLine]) -> Result<()> {
+pub(super) fn print_installations(installations: Vec<InstallationLine>) -> Result<()> {
     let rows: Vec<Vec<String>> = installations
-        .iter()
+        .into_iter()
         .map(|i| {
             vec![
-                i.namespace.clone(),
-                i.name.clone(),
-                i.bundle_name.clone(),
-                i.bundle_version.clone(),
+                i.namespace,
+                i.name,
+                i.bundle_name,
+                i.bundle_version,
                 optional(i.action.as_deref()),
                 optional(i.status.map(|s| s.as_str())),
                 i.modified.to_rfc3339_millis(),

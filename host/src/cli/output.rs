@@ -88,6 +88,33 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     stream_stdout(|out| write_json(out, value))
 }
 
+/// Prints `items` as an indented JSON array as they arrive, in the same
+/// form as [`print_json`] of a `Vec`. An `Err` item stops the array
+/// unfinished, so no reader takes what was printed for the whole list, and
+/// is returned.
+pub fn print_json_array<T: Serialize>(items: impl Iterator<Item = Result<T>>) -> Result<()> {
+    stream_stdout(|out| write_json_array(out, items))
+}
+
+fn write_json_array<W: Write, T: Serialize>(
+    out: &mut W,
+    items: impl Iterator<Item = Result<T>>,
+) -> std::io::Result<()> {
+    /// The items as a JSON sequence; serde has no fallible iterators.
+    struct Items<I>(std::cell::RefCell<Option<I>>);
+    impl<T: Serialize, I: Iterator<Item = Result<T>>> Serialize for Items<I> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::{Error as _, SerializeSeq as _};
+            let mut seq = serializer.serialize_seq(None)?;
+            for item in self.0.borrow_mut().take().into_iter().flatten() {
+                seq.serialize_element(&item.map_err(|e| S::Error::custom(format!("{e:#}")))?)?;
+            }
+            seq.end()
+        }
+    }
+    write_json(out, &Items(std::cell::RefCell::new(Some(items))))
+}
+
 /// `value` as indented JSON and a newline, into `out`. A value that cannot
 /// be JSON (never one of Wharf's) is an `InvalidData` error. Generic over
 /// the writer: serde writes in small pieces, which must not each be a
@@ -231,6 +258,27 @@ mod tests {
         };
         write_to(&mut open, b"all of it\n").unwrap();
         assert_eq!(open.room, usize::MAX - 10);
+    }
+
+    #[test]
+    fn a_streamed_array_reads_as_the_whole_one_and_an_error_leaves_it_unfinished() {
+        let items = vec![serde_json::json!({"a": 1}), serde_json::json!({"b": [2]})];
+        let (mut whole, mut streamed) = (Vec::new(), Vec::new());
+        write_json(&mut whole, &items).unwrap();
+        write_json_array(&mut streamed, items.iter().map(Ok)).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+        let mut empty = Vec::new();
+        write_json_array(&mut empty, std::iter::empty::<Result<u8>>()).unwrap();
+        assert_eq!(empty, b"[]\n");
+
+        let mut cut = Vec::new();
+        let failing = [Ok(1), Err(anyhow::anyhow!("the store failed")), Ok(3)];
+        let err = write_json_array(&mut cut, failing.into_iter()).unwrap_err();
+        assert!(err.to_string().contains("the store failed"), "{err}");
+        assert!(serde_json::from_slice::<serde_json::Value>(&cut).is_err());
     }
 
     #[test]

@@ -107,6 +107,16 @@ pub trait InstallationStore: Send + Sync {
         query: &InstallationQuery,
     ) -> Result<Vec<Installation>, StoreError>;
 
+    /// Hands `each` the installations `query` selects, in list order, one
+    /// at a time as they are read (without their bundle.json), so that a
+    /// long list can be written while the rest is read. `each` returns
+    /// false to stop early.
+    fn each_installation(
+        &self,
+        query: &InstallationQuery,
+        each: &mut dyn FnMut(Installation) -> bool,
+    ) -> Result<(), StoreError>;
+
     /// [`InstallationStore::list_installations`] as the plaintext list
     /// shows it: the same selection and order, only the printed columns.
     fn list_installation_lines(

@@ -199,6 +199,14 @@ impl InstallationStore for SqliteStore {
         self.installations(query)
     }
 
+    fn each_installation(
+        &self,
+        query: &InstallationQuery,
+        each: &mut dyn FnMut(Installation) -> bool,
+    ) -> Result<(), StoreError> {
+        self.installations_each(query, each)
+    }
+
     fn list_installation_lines(
         &self,
         query: &InstallationQuery,

@@ -54,18 +54,36 @@ impl SqliteStore {
         &self,
         query: &InstallationQuery,
     ) -> Result<Vec<Installation>, StoreError> {
+        let mut found = Vec::new();
+        self.installations_each(query, &mut |i| {
+            found.push(i);
+            true
+        })?;
+        Ok(found)
+    }
+
+    pub(super) fn installations_each(
+        &self,
+        query: &InstallationQuery,
+        each: &mut dyn FnMut(Installation) -> bool,
+    ) -> Result<(), StoreError> {
         let conn = self.conn();
-        let found = select_listed(
+        let mut settled = Ok(());
+        select_listed(
             &conn,
             rows::LISTED_INSTALLATION_COLUMNS,
             query,
             rows::installation,
+            &mut |installation| match self.settle_installation(&conn, installation) {
+                Ok(installation) => each(installation),
+                Err(e) => {
+                    settled = Err(e);
+                    false
+                }
+            },
         )
         .sql(&self.path, "list installations")?;
-        found
-            .into_iter()
-            .map(|i| self.settle_installation(&conn, i))
-            .collect()
+        settled
     }
 
     pub(super) fn installation_lines(
@@ -73,8 +91,12 @@ impl SqliteStore {
         query: &InstallationQuery,
     ) -> Result<Vec<InstallationLine>, StoreError> {
         let conn = self.conn();
-        let found = select_listed(&conn, rows::LINE_COLUMNS, query, rows::line)
-            .sql(&self.path, "list installations")?;
+        let mut found = Vec::new();
+        select_listed(&conn, rows::LINE_COLUMNS, query, rows::line, &mut |line| {
+            found.push(line);
+            true
+        })
+        .sql(&self.path, "list installations")?;
         found
             .into_iter()
             .map(|(mut line, run_id)| {
@@ -308,14 +330,16 @@ impl SqliteStore {
     }
 }
 
-/// The rows `query` selects, as `columns` mapped by `map`, in list order.
-/// The `(namespace, name, ...)` covering index serves every column list.
+/// Hands `each` the rows `query` selects, as `columns` mapped by `map`, in
+/// list order, until it returns false. The `(namespace, name, ...)`
+/// covering index serves every column list.
 fn select_listed<T>(
     conn: &Connection,
     columns: &str,
     query: &InstallationQuery,
     map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<Vec<T>> {
+    each: &mut dyn FnMut(T) -> bool,
+) -> rusqlite::Result<()> {
     // Each label is one `json_each` probe of that row's labels.
     let labels: String = (0..query.labels.len())
         .map(|i| {
@@ -342,9 +366,13 @@ fn select_listed<T>(
         params.push(key);
         params.push(value);
     }
-    conn.prepare(&sql)?
-        .query_map(params.as_slice(), map)?
-        .collect()
+    let mut statement = conn.prepare(&sql)?;
+    for row in statement.query_map(params.as_slice(), map)? {
+        if !each(row?) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn installation_id(
