@@ -11,6 +11,7 @@
 //! (records and inputs), with [`explain`], [`scaffold`] and [`home`] beside
 //! them.
 
+pub mod beneath;
 pub mod build;
 pub mod cnab;
 pub mod digest;

@@ -19,9 +19,10 @@ use super::framing::CacheOutcome;
 use super::guest_stdio::GuestStream;
 use super::host::{EPOCH_TICK, Shared};
 use super::limits::CallLimits;
-use super::policy::{ANY_PROGRAM, CommandGrant, ExecuteGrant, ProgramGrant, real_dir_beneath};
+use super::policy::{ANY_PROGRAM, CommandGrant, ExecuteGrant, ProgramGrant};
 use super::sink::{OutputSink, Stream};
 use super::types::{BuildInput, Finding, Metadata, StepOutput};
+use crate::beneath::{self, Kind};
 use crate::digest::Digest;
 
 /// A mixin ready to call. Cheap to clone.
@@ -351,8 +352,28 @@ impl LoadedMixin {
             // themselves and the bundle directory stays read-only around
             // them.
             for writable in capabilities.writable {
-                if !real_dir_beneath(dir, writable).map_err(host_error)? {
-                    continue;
+                // A link on the way is refused: a mixin that planted one in
+                // its own directory could turn a later grant into write
+                // access somewhere else.
+                let refused = |why: String| {
+                    host_error(format!(
+                        "{why}; a directory a mixin may write must be a real directory inside \
+                         the bundle directory"
+                    ))
+                };
+                let inside = writable.strip_prefix(dir).map_err(|_| {
+                    refused(format!(
+                        "{} is outside {}",
+                        writable.display(),
+                        dir.display()
+                    ))
+                })?;
+                match beneath::inspect(dir, inside).map_err(|e| refused(e.to_string()))? {
+                    Kind::Dir => {}
+                    Kind::Missing => continue,
+                    Kind::File => {
+                        return Err(refused(format!("{} is a file", writable.display())));
+                    }
                 }
                 let guest = writable
                     .to_str()

@@ -232,38 +232,6 @@ pub(crate) fn confine_dir(bundle_dir: &Path, requested: Option<&str>) -> Result<
     })
 }
 
-/// Whether `dir`, a directory granted for writing, exists beneath
-/// `bundle_dir` through real directories only. A link on the way is
-/// refused: a mixin that planted one in its own directory could otherwise
-/// turn a later grant into write access somewhere else.
-pub(super) fn real_dir_beneath(bundle_dir: &Path, dir: &Path) -> Result<bool, String> {
-    let inside = dir.strip_prefix(bundle_dir).map_err(|_| {
-        format!(
-            "{} is not inside the bundle directory {}",
-            dir.display(),
-            bundle_dir.display()
-        )
-    })?;
-    let mut path = bundle_dir.to_path_buf();
-    for part in inside.components() {
-        path.push(part);
-        match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(format!(
-                    "{} is a symbolic link; a directory a mixin may write must be a real \
-                     directory inside the bundle directory",
-                    path.display()
-                ));
-            }
-            Ok(_) => return Err(format!("{} is not a directory", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(format!("cannot inspect {}: {e}", path.display())),
-        }
-    }
-    Ok(true)
-}
-
 /// What the caller grants an `execute` call beyond the defaults.
 #[derive(Debug, Clone, Default)]
 pub struct ExecuteGrant {

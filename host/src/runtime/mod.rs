@@ -21,7 +21,6 @@
 //! environment and its output made explicit, so tests run it on a
 //! temporary directory.
 
-mod beneath;
 mod error;
 mod inputs;
 mod layout;

@@ -17,9 +17,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::beneath;
 use super::error::RuntimeError;
 use super::layout::Layout;
+use crate::beneath;
 use crate::cnab::Bundle;
 use crate::cnab::contract::STATE_NAME;
 use crate::fs_atomic::write_atomically;

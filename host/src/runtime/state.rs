@@ -21,9 +21,9 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
-use super::beneath::{self, Kind};
 use super::error::RuntimeError;
 use super::layout::Layout;
+use crate::beneath::{self, Kind};
 use crate::manifest::StateVariable;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];

@@ -1,6 +1,9 @@
 //! Reading what a mixin left in the bundle directory without following a
 //! link it planted.
 //!
+//! Two readers need it: the runtime, for outputs and the state bag, and the
+//! mixin host, before it grants a mixin a directory to write.
+//!
 //! A mixin can create symbolic links in the directories it may write
 //! (wasmtime-wasi lets a guest make a link with any relative target), and
 //! the runtime reads files there with its own rights: a manifest output's
