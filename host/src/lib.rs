@@ -19,6 +19,7 @@ pub mod drivers;
 pub mod explain;
 pub mod fs_atomic;
 pub mod home;
+pub mod lexical;
 pub mod manifest;
 pub mod mixin;
 #[cfg(feature = "cli")]

@@ -16,11 +16,12 @@
 //! Each directory must be a real subdirectory of the bundle directory,
 //! never the bundle directory itself; two mixins never share one.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::cnab::contract::BUNDLE_DIR;
+use crate::lexical;
 
 /// The key a step or a mixin configuration names its directory with.
 pub const WORKING_DIR: &str = "workingDir";
@@ -87,19 +88,13 @@ pub fn relative(dir: &str) -> Result<PathBuf, String> {
     } else {
         path
     };
-    let mut normal = PathBuf::new();
-    for component in inside.components() {
-        match component {
-            Component::Normal(part) => normal.push(part),
-            Component::CurDir => {}
-            Component::ParentDir if normal.pop() => {}
-            _ => {
-                return Err(format!(
-                    "`{dir}` leaves the bundle directory {BUNDLE_DIR}; name a directory inside it"
-                ));
-            }
-        }
-    }
+    // Folded from a root of its own, so `..` may not climb past it.
+    let root = Path::new("/");
+    let normal = lexical::normalize(&root.join(inside))
+        .and_then(|folded| folded.strip_prefix(root).ok().map(Path::to_path_buf))
+        .ok_or_else(|| {
+            format!("`{dir}` leaves the bundle directory {BUNDLE_DIR}; name a directory inside it")
+        })?;
     if normal.as_os_str().is_empty() {
         return Err(format!(
             "`{dir}` is the whole bundle directory, which stays read-only to mixins so that \

@@ -16,8 +16,9 @@
 //! own working directories (see [`crate::manifest::work_dirs`]). The variables a mixin may not add are in
 //! [`super::hijack_env`].
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
+use crate::lexical::normalize;
 use crate::path_lookup::find_program;
 
 /// The PATH commands get when the caller does not give one.
@@ -159,26 +160,6 @@ fn inside(bundle_dir: &Path, base: &Path, requested: &str) -> Result<PathBuf, Es
         return Err(Escape::ThroughLink(real));
     }
     Ok(candidate)
-}
-
-/// `path` with `.` and `..` resolved lexically; None for a relative path or
-/// one that climbs above `/`.
-fn normalize(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::RootDir => out.push("/"),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() || out.as_os_str().is_empty() {
-                    return None;
-                }
-            }
-            Component::Normal(name) => out.push(name),
-            Component::Prefix(_) => return None,
-        }
-    }
-    out.is_absolute().then_some(out)
 }
 
 /// The directories of `granted` that a mixin cannot write: absolute, and
