@@ -7,7 +7,8 @@ use crate::store_common::{Home, run, spec};
 use serde_json::json;
 use wharf::home::WharfHome;
 use wharf::store::{
-    FinishRun, InstallationKey, InstallationStore, NewRun, SqliteStore, Status, StoreError,
+    FinishRun, InstallationKey, InstallationQuery, InstallationStore, NewRun, SqliteStore, Status,
+    StoreError,
 };
 
 #[test]
@@ -217,4 +218,49 @@ fn two_handles_share_the_database() {
             assert_eq!(endpoint.value.unwrap().as_bytes(), b"9");
         }
     }
+}
+
+/// Both forms of `installations list` settle a recorded `running` as a
+/// single read does: `running` while its run lives, `unknown` once its
+/// process is gone.
+#[test]
+fn the_lists_settle_a_running_status_as_a_read_does() {
+    let home = Home::new();
+    let (live, dead) = (
+        InstallationKey::global("live"),
+        InstallationKey::global("dead"),
+    );
+    {
+        let store = home.open();
+        store.upsert_installation(spec(&dead, "0.1.0")).unwrap();
+        store
+            .start_run(NewRun::new(dead.clone(), "install"))
+            .unwrap();
+        // Dropped without finishing, as a killed process leaves it.
+    }
+    let store = home.open();
+    store.upsert_installation(spec(&live, "0.1.0")).unwrap();
+    let _held = store
+        .start_run(NewRun::new(live.clone(), "install"))
+        .unwrap();
+
+    let query = InstallationQuery::default();
+    let lines: Vec<_> = store
+        .list_installation_lines(&query)
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.name, l.status))
+        .collect();
+    let full: Vec<_> = store
+        .list_installations(&query)
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.name, i.status.result_status))
+        .collect();
+    let expected = vec![
+        ("dead".to_string(), Some(Status::Unknown)),
+        ("live".to_string(), Some(Status::Running)),
+    ];
+    assert_eq!(lines, expected);
+    assert_eq!(full, expected);
 }

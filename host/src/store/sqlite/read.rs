@@ -100,10 +100,16 @@ impl SqliteStore {
         found
             .into_iter()
             .map(|(mut line, run_id)| {
-                // Rare: a run recorded running; settle it as a whole read does.
+                // Rare: a run recorded running; settle it as a whole read
+                // does, on this connection (its lock is held).
                 if line.status == Some(Status::Running) && run_id.is_some() {
                     let key = InstallationKey::new(&line.namespace, &line.name);
-                    line.status = self.read_installation(&key)?.status.result_status;
+                    let installation = installation_by_key(&conn, &self.path, &key)?
+                        .ok_or(StoreError::InstallationNotFound(key))?;
+                    line.status = self
+                        .settle_installation(&conn, installation)?
+                        .status
+                        .result_status;
                 }
                 Ok(line)
             })
