@@ -583,3 +583,26 @@ fn sensitive_values_appear_only_in_outputs_show() {
     );
     assert!(contains(&shown, SECRET_OUTPUT.as_bytes()));
 }
+
+/// `installations list -o json` streams while it reads, yet a store that
+/// cannot be opened prints no JSON at all (not `[]`, which would read as
+/// "no installations"), only an error naming the database; the same list
+/// with a usable home prints `[]`.
+#[test]
+fn a_list_from_a_store_that_cannot_open_prints_nothing() {
+    let home = scratch_dir();
+    std::fs::create_dir(home.path().join("wharf.db")).unwrap();
+    let out = wharf(home.path(), &["installations", "list", "-o", "json"]);
+    assert!(!out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("wharf.db"), "{stderr}");
+
+    std::fs::remove_dir(home.path().join("wharf.db")).unwrap();
+    let listed = json_of(home.path(), &["installations", "list"]);
+    assert_eq!(listed, json!([]));
+}

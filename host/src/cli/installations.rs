@@ -288,23 +288,32 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
 }
 
 /// `installations list -o json`: one thread reads the installations and
-/// hands them over a short queue to another, which writes them out. A
-/// store error ends the output unfinished and is the command's error; a
-/// closed stdout stops the reading.
+/// hands them over a short queue to another, which writes them out. The
+/// list ends only at the reader's explicit end (`None`): a store that
+/// fails, or never opens, leaves the output unfinished, and its error is
+/// the command's; a closed stdout stops the reading.
 async fn print_listed_json(query: InstallationQuery) -> Result<()> {
-    let (items, received) = std::sync::mpsc::sync_channel::<Result<Installation>>(1024);
+    let (items, received) = std::sync::mpsc::sync_channel::<Result<Option<Installation>>>(1024);
     let reading = with_store(move |store| {
-        let mut send = |installation| items.send(Ok(installation)).is_ok();
+        let mut send = |installation| items.send(Ok(Some(installation))).is_ok();
         if let Err(e) = store.each_installation(&query, &mut send) {
             let failed = anyhow::Error::from(e);
             let shown = format!("{failed:#}");
-            // The writer is told, so it leaves the array unfinished.
             let _ = items.send(Err(anyhow::anyhow!(shown)));
             return Err(failed);
         }
+        let _ = items.send(Ok(None));
         Ok(())
     });
-    let writing = tokio::task::spawn_blocking(move || print_json_array(received.into_iter()));
+    let listed = std::iter::from_fn(move || match received.recv() {
+        Ok(Ok(Some(installation))) => Some(Ok(installation)),
+        Ok(Ok(None)) => None,
+        Ok(Err(e)) => Some(Err(e)),
+        Err(_) => Some(Err(anyhow!(
+            "the installation records stopped before the end of the list"
+        ))),
+    });
+    let writing = tokio::task::spawn_blocking(move || print_json_array(listed));
     let (read, written) = tokio::join!(reading, writing);
     read?;
     written.context("writing the list stopped unexpectedly")?

@@ -105,9 +105,13 @@ fn write_json_array<W: Write, T: Serialize>(
     impl<T: Serialize, I: Iterator<Item = Result<T>>> Serialize for Items<I> {
         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             use serde::ser::{Error as _, SerializeSeq as _};
+            let failed = |e: anyhow::Error| S::Error::custom(format!("{e:#}"));
+            let mut items = self.0.borrow_mut().take().into_iter().flatten();
+            // An error before the first item prints nothing at all.
+            let first = items.next().transpose().map_err(failed)?;
             let mut seq = serializer.serialize_seq(None)?;
-            for item in self.0.borrow_mut().take().into_iter().flatten() {
-                seq.serialize_element(&item.map_err(|e| S::Error::custom(format!("{e:#}")))?)?;
+            for item in first.into_iter().map(Ok).chain(items) {
+                seq.serialize_element(&item.map_err(failed)?)?;
             }
             seq.end()
         }
@@ -279,6 +283,11 @@ mod tests {
         let err = write_json_array(&mut cut, failing.into_iter()).unwrap_err();
         assert!(err.to_string().contains("the store failed"), "{err}");
         assert!(serde_json::from_slice::<serde_json::Value>(&cut).is_err());
+
+        let mut nothing = Vec::new();
+        let failing = [Err(anyhow::anyhow!("the store never opened")), Ok(1)];
+        write_json_array(&mut nothing, failing.into_iter()).unwrap_err();
+        assert!(nothing.is_empty(), "{nothing:?}");
     }
 
     #[test]
