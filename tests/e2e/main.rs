@@ -37,6 +37,7 @@ mod hostile_process;
 mod lifecycle;
 mod mixin_registry;
 mod records_cli;
+mod records_list;
 mod run_semantics;
 mod sets_cli;
 mod terraform;

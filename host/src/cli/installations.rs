@@ -12,9 +12,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 use wharf::home::WharfHome;
-use wharf::store::{
-    Installation, InstallationKey, InstallationQuery, InstallationStore, OutputRecord,
-};
+use wharf::store::{InstallationKey, InstallationQuery, InstallationStore, OutputRecord};
 
 use super::key_value::{KeyValue, key_optional_value};
 use super::output::{OutputFormat, outln, print_json_array, print_structured, write_stdout};
@@ -274,11 +272,17 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
     match args.format.output {
         // Plaintext reads only the columns it prints.
         OutputFormat::Plaintext => {
-            let lines = with_store(move |store| Ok(store.list_installation_lines(&query)?)).await?;
-            view::print_installations(lines)?;
+            with_store(move |store| {
+                let mut table = view::installations_table();
+                store.each_installation_line(&query, &mut |line| {
+                    view::add_installation(&mut table, line);
+                    true
+                })?;
+                table.print()
+            })
+            .await?
         }
-        // JSON is written while the store reads the rest, on another core.
-        OutputFormat::Json => print_listed_json(query).await?,
+        OutputFormat::Json => with_store(move |store| print_listed_json(store, &query)).await?,
         OutputFormat::Yaml => {
             let all = with_store(move |store| Ok(store.list_installations(&query)?)).await?;
             print_structured(OutputFormat::Yaml, &all)?;
@@ -287,36 +291,12 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `installations list -o json`: one thread reads the installations and
-/// hands them over a short queue to another, which writes them out. The
-/// list ends only at the reader's explicit end (`None`): a store that
-/// fails, or never opens, leaves the output unfinished, and its error is
-/// the command's; a closed stdout stops the reading.
-async fn print_listed_json(query: InstallationQuery) -> Result<()> {
-    let (items, received) = std::sync::mpsc::sync_channel::<Result<Option<Installation>>>(1024);
-    let reading = with_store(move |store| {
-        let mut send = |installation| items.send(Ok(Some(installation))).is_ok();
-        if let Err(e) = store.each_installation(&query, &mut send) {
-            let failed = anyhow::Error::from(e);
-            let shown = format!("{failed:#}");
-            let _ = items.send(Err(anyhow::anyhow!(shown)));
-            return Err(failed);
-        }
-        let _ = items.send(Ok(None));
-        Ok(())
-    });
-    let listed = std::iter::from_fn(move || match received.recv() {
-        Ok(Ok(Some(installation))) => Some(Ok(installation)),
-        Ok(Ok(None)) => None,
-        Ok(Err(e)) => Some(Err(e)),
-        Err(_) => Some(Err(anyhow!(
-            "the installation records stopped before the end of the list"
-        ))),
-    });
-    let writing = tokio::task::spawn_blocking(move || print_json_array(listed));
-    let (read, written) = tokio::join!(reading, writing);
-    read?;
-    written.context("writing the list stopped unexpectedly")?
+/// `installations list -o json`, written while the store reads, so
+/// 100 000 installations are never held at once. A store that fails leaves
+/// the array unfinished (or, before the first, prints nothing), and its
+/// error is the command's.
+fn print_listed_json(store: &dyn InstallationStore, query: &InstallationQuery) -> Result<()> {
+    print_json_array(|each| store.each_installation(query, each))
 }
 
 pub async fn show(args: ShowArgs) -> Result<ExitCode> {

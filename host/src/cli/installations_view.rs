@@ -11,10 +11,13 @@ use wharf::store::{
 };
 use wharf::time::Timestamp;
 
-use crate::cli::output::{outln, print_table, write_stdout};
+use crate::cli::output::{Table, outln, print_table, write_stdout};
 
 /// What a sensitive value shows as.
 const HIDDEN: &str = "********";
+
+/// What a missing value shows as.
+const NONE: &str = "-";
 
 /// The widest a value gets in a table before it is cut short.
 const MAX_CELL: usize = 60;
@@ -30,33 +33,29 @@ pub(super) struct RunDetails {
     pub outputs: Vec<OutputRecord>,
 }
 
-pub(super) fn print_installations(installations: Vec<InstallationLine>) -> Result<()> {
-    let rows: Vec<Vec<String>> = installations
-        .into_iter()
-        .map(|i| {
-            vec![
-                i.namespace,
-                i.name,
-                i.bundle_name,
-                i.bundle_version,
-                optional(i.action.as_deref()),
-                optional(i.status.map(|s| s.as_str())),
-                i.modified.to_rfc3339_millis(),
-            ]
-        })
-        .collect();
-    print_table(
-        &[
-            "NAMESPACE",
-            "NAME",
-            "BUNDLE",
-            "VERSION",
-            "LAST ACTION",
-            "STATUS",
-            "MODIFIED",
-        ],
-        &rows,
-    )
+/// The plaintext list's table, to which [`add_installation`] adds rows.
+pub(super) fn installations_table() -> Table<'static> {
+    Table::new(&[
+        "NAMESPACE",
+        "NAME",
+        "BUNDLE",
+        "VERSION",
+        "LAST ACTION",
+        "STATUS",
+        "MODIFIED",
+    ])
+}
+
+pub(super) fn add_installation(table: &mut Table<'_>, line: &InstallationLine) {
+    table.row([
+        line.namespace.as_str(),
+        &line.name,
+        &line.bundle_name,
+        &line.bundle_version,
+        line.action.as_deref().unwrap_or(NONE),
+        line.status.map_or(NONE, |s| s.as_str()),
+        line.modified.rfc3339_millis().as_str(),
+    ]);
 }
 
 pub(super) fn print_details(details: &InstallationDetails) -> Result<()> {
@@ -255,7 +254,7 @@ fn namespace_label(namespace: &str) -> &str {
 
 /// A value that may be missing, as `-` when it is.
 fn optional(value: Option<impl std::fmt::Display>) -> String {
-    value.map_or_else(|| "-".to_string(), |v| v.to_string())
+    value.map_or_else(|| NONE.to_string(), |v| v.to_string())
 }
 
 /// A list on one line, or `none`.

@@ -13,6 +13,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use serde_json::ser::{Formatter as _, PrettyFormatter};
 
 /// How a command prints its result (`-o`, `--output`), as in Porter.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -88,35 +89,126 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     stream_stdout(|out| write_json(out, value))
 }
 
-/// Prints `items` as an indented JSON array as they arrive, in the same
-/// form as [`print_json`] of a `Vec`. An `Err` item stops the array
-/// unfinished, so no reader takes what was printed for the whole list, and
-/// is returned.
-pub fn print_json_array<T: Serialize>(items: impl Iterator<Item = Result<T>>) -> Result<()> {
-    stream_stdout(|out| write_json_array(out, items))
+/// An indented JSON array written an item at a time, byte for byte what
+/// [`print_json`] prints for the whole `Vec`, so a long list is never held
+/// whole. Until [`JsonArray::finish`], the array is unfinished: a list
+/// that stops on an error never reads as a complete, shorter one, and one
+/// that fails before its first item has printed nothing at all.
+pub struct JsonArray<W> {
+    out: W,
+    /// A pretty formatter as it stands at the start of an array's item,
+    /// one level in; each item is written with a copy of it.
+    at_item: PrettyFormatter<'static>,
+    started: bool,
 }
 
-fn write_json_array<W: Write, T: Serialize>(
-    out: &mut W,
-    items: impl Iterator<Item = Result<T>>,
-) -> std::io::Result<()> {
-    /// The items as a JSON sequence; serde has no fallible iterators.
-    struct Items<I>(std::cell::RefCell<Option<I>>);
-    impl<T: Serialize, I: Iterator<Item = Result<T>>> Serialize for Items<I> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::{Error as _, SerializeSeq as _};
-            let failed = |e: anyhow::Error| S::Error::custom(format!("{e:#}"));
-            let mut items = self.0.borrow_mut().take().into_iter().flatten();
-            // An error before the first item prints nothing at all.
-            let first = items.next().transpose().map_err(failed)?;
-            let mut seq = serializer.serialize_seq(None)?;
-            for item in first.into_iter().map(Ok).chain(items) {
-                seq.serialize_element(&item.map_err(failed)?)?;
-            }
-            seq.end()
+impl<W: Write> JsonArray<W> {
+    pub fn new(out: W) -> Self {
+        let mut at_item = PrettyFormatter::new();
+        // Into an array and at its first value, writing nowhere.
+        let _ = at_item.begin_array(&mut std::io::sink());
+        let _ = at_item.begin_array_value(&mut std::io::sink(), true);
+        Self {
+            out,
+            at_item,
+            started: false,
         }
     }
-    write_json(out, &Items(std::cell::RefCell::new(Some(items))))
+
+    /// Writes the next item.
+    pub fn push<T: Serialize>(&mut self, item: &T) -> std::io::Result<()> {
+        let open = if self.started { ",\n  " } else { "[\n  " };
+        self.out.write_all(open.as_bytes())?;
+        self.started = true;
+        let formatter = self.at_item.clone();
+        item.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut self.out,
+            formatter,
+        ))?;
+        Ok(())
+    }
+
+    /// Closes the array.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        let close = if self.started { "\n]\n" } else { "[]\n" };
+        self.out.write_all(close.as_bytes())
+    }
+}
+
+/// Prints as one JSON array the items `produce` lends one at a time (see
+/// [`JsonArray`]). A second thread writes a batch while `produce` reads
+/// the next. Lent items are swapped into a batch's slots, and written
+/// batches travel back, so `produce` reads each next item into the
+/// buffers of one already written: a list of 100 000 is neither copied
+/// nor allocated item by item. An error from `produce` leaves the array
+/// unfinished and is returned; a closed stdout stops `produce`.
+pub fn print_json_array<T, E>(
+    produce: impl FnOnce(&mut dyn FnMut(&mut T) -> bool) -> Result<(), E>,
+) -> Result<()>
+where
+    T: Serialize + Clone + Send,
+    anyhow::Error: From<E>,
+{
+    const BATCH: usize = 256;
+    /// What the writer is sent: `End` alone finishes the array.
+    enum Message<T> {
+        Items(Vec<T>),
+        End,
+    }
+    let (to_writer, for_writer) = std::sync::mpsc::sync_channel::<Message<T>>(2);
+    let (to_reader, written_batches) = std::sync::mpsc::channel::<Vec<T>>();
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            stream_stdout(|out| {
+                let mut array = JsonArray::new(out);
+                // The reader hanging up without `End` leaves it unfinished.
+                for message in for_writer {
+                    match message {
+                        Message::Items(batch) => {
+                            for item in &batch {
+                                array.push(item)?;
+                            }
+                            let _ = to_reader.send(batch);
+                        }
+                        Message::End => return array.finish(),
+                    }
+                }
+                Ok(())
+            })
+        });
+        let mut batch: Vec<T> = Vec::with_capacity(BATCH);
+        let mut filled = 0;
+        let produced = produce(&mut |item| {
+            match batch.get_mut(filled) {
+                Some(slot) => std::mem::swap(slot, item),
+                // Only the first few batches start empty.
+                None => batch.push(item.clone()),
+            }
+            filled += 1;
+            if filled < BATCH {
+                return true;
+            }
+            filled = 0;
+            let next = written_batches
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+            // A writer that stopped (stdout closed) stops the reading.
+            to_writer
+                .send(Message::Items(std::mem::replace(&mut batch, next)))
+                .is_ok()
+        });
+        if produced.is_ok() {
+            batch.truncate(filled);
+            let _ = to_writer.send(Message::Items(batch));
+            let _ = to_writer.send(Message::End);
+        }
+        drop(to_writer);
+        let written = writer.join().map_err(|_| {
+            anyhow::anyhow!("writing the list to standard output stopped unexpectedly")
+        })?;
+        written?;
+        Ok(produced?)
+    })
 }
 
 /// `value` as indented JSON and a newline, into `out`. A value that cannot
@@ -136,40 +228,88 @@ pub fn print_yaml<T: Serialize + ?Sized>(value: &T) -> Result<()> {
 
 /// Prints rows as a table with aligned columns and a header.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
-    stream_stdout(|out| write_table(out, header, rows))
+    let mut table = Table::new(header);
+    for row in rows {
+        table.row(row.iter().map(String::as_str));
+    }
+    table.print()
 }
 
-fn write_table<W: Write>(
-    out: &mut W,
-    header: &[&str],
-    rows: &[Vec<String>],
-) -> std::io::Result<()> {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+/// A table with aligned columns and a header. Its cells live in one
+/// buffer, so a table of 100 000 rows costs its text, not an allocation
+/// per cell.
+pub struct Table<'h> {
+    header: &'h [&'h str],
+    /// Every cell's text, one after the other.
+    text: String,
+    /// Where each cell ends in `text`, `header.len()` to a row.
+    ends: Vec<usize>,
+    widths: Vec<usize>,
+}
+
+impl<'h> Table<'h> {
+    pub fn new(header: &'h [&'h str]) -> Self {
+        Self {
+            header,
+            text: String::new(),
+            ends: Vec::new(),
+            widths: header.iter().map(|h| display_width(h)).collect(),
         }
     }
-    let mut line = String::new();
-    let mut write_line = |out: &mut W, cells: &mut dyn Iterator<Item = &str>| {
-        line.clear();
-        for (i, (cell, width)) in cells.zip(&widths).enumerate() {
-            if i > 0 {
-                line.push_str("   ");
+
+    /// Adds a row; missing cells are empty, extra ones are left out.
+    pub fn row<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) {
+        let mut cells = cells.into_iter();
+        for width in &mut self.widths {
+            let cell = cells.next().unwrap_or_default();
+            self.text.push_str(cell);
+            self.ends.push(self.text.len());
+            *width = (*width).max(display_width(cell));
+        }
+    }
+
+    pub fn print(&self) -> Result<()> {
+        stream_stdout(|out| self.write(out))
+    }
+
+    fn write<W: Write>(&self, out: &mut W) -> std::io::Result<()> {
+        let mut line = String::new();
+        let mut write_line = |out: &mut W, cells: &mut dyn Iterator<Item = &str>| {
+            line.clear();
+            for (i, (cell, width)) in cells.zip(&self.widths).enumerate() {
+                if i > 0 {
+                    line.push_str("   ");
+                }
+                line.push_str(cell);
+                let pad = width.saturating_sub(display_width(cell));
+                line.extend(std::iter::repeat_n(' ', pad));
             }
-            line.push_str(cell);
-            let pad = width.saturating_sub(cell.chars().count());
-            line.extend(std::iter::repeat_n(' ', pad));
+            line.truncate(line.trim_end().len());
+            line.push('\n');
+            out.write_all(line.as_bytes())
+        };
+        write_line(out, &mut self.header.iter().copied())?;
+        let mut start = 0;
+        for row in self.ends.chunks(self.widths.len().max(1)) {
+            let mut cells = row.iter().map(|&end| {
+                let cell = &self.text[start..end];
+                start = end;
+                cell
+            });
+            write_line(out, &mut cells)?;
         }
-        line.truncate(line.trim_end().len());
-        line.push('\n');
-        out.write_all(line.as_bytes())
-    };
-    write_line(out, &mut header.iter().copied())?;
-    for row in rows {
-        write_line(out, &mut row.iter().map(String::as_str))?;
+        Ok(())
     }
-    Ok(())
+}
+
+/// How many columns `text` takes: its characters, as the tables have
+/// always counted them.
+fn display_width(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
 }
 
 /// Prints structured data as JSON or YAML; `false` for plaintext, which
@@ -245,7 +385,7 @@ mod tests {
             room: 0,
             kind: std::io::ErrorKind::StorageFull,
         };
-        let err = written(write_table(&mut full, &["NAME"], &[])).unwrap_err();
+        let err = written(Table::new(&["NAME"]).write(&mut full)).unwrap_err();
         assert!(!is_stdout_closed(&err));
         assert!(format!("{err:#}").contains("cannot write to standard output"));
         // A broken pipe to a registry or a child process is a real error.
@@ -265,43 +405,45 @@ mod tests {
     }
 
     #[test]
-    fn a_streamed_array_reads_as_the_whole_one_and_an_error_leaves_it_unfinished() {
-        let items = vec![serde_json::json!({"a": 1}), serde_json::json!({"b": [2]})];
-        let (mut whole, mut streamed) = (Vec::new(), Vec::new());
-        write_json(&mut whole, &items).unwrap();
-        write_json_array(&mut streamed, items.iter().map(Ok)).unwrap();
-        assert_eq!(
-            String::from_utf8(streamed).unwrap(),
-            String::from_utf8(whole).unwrap()
-        );
-        let mut empty = Vec::new();
-        write_json_array(&mut empty, std::iter::empty::<Result<u8>>()).unwrap();
-        assert_eq!(empty, b"[]\n");
+    fn a_streamed_array_reads_as_the_whole_one_and_is_unfinished_until_closed() {
+        let items = [
+            serde_json::json!({"a": 1, "b": {"c": [1, 2]}}),
+            serde_json::json!({"b": [2]}),
+            serde_json::json!("text with \n and ] in it"),
+        ];
+        for count in 0..=items.len() {
+            let (mut whole, mut streamed) = (Vec::new(), Vec::new());
+            write_json(&mut whole, &items[..count]).unwrap();
+            let mut array = JsonArray::new(&mut streamed);
+            for item in &items[..count] {
+                array.push(item).unwrap();
+            }
+            array.finish().unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
 
         let mut cut = Vec::new();
-        let failing = [Ok(1), Err(anyhow::anyhow!("the store failed")), Ok(3)];
-        let err = write_json_array(&mut cut, failing.into_iter()).unwrap_err();
-        assert!(err.to_string().contains("the store failed"), "{err}");
+        JsonArray::new(&mut cut).push(&items[0]).unwrap();
         assert!(serde_json::from_slice::<serde_json::Value>(&cut).is_err());
-
         let mut nothing = Vec::new();
-        let failing = [Err(anyhow::anyhow!("the store never opened")), Ok(1)];
-        write_json_array(&mut nothing, failing.into_iter()).unwrap_err();
+        let _unfinished = JsonArray::new(&mut nothing);
         assert!(nothing.is_empty(), "{nothing:?}");
     }
 
     #[test]
     fn tables_align_their_columns() {
         let mut text = Vec::new();
-        write_table(
-            &mut text,
-            &["NAME", "VALUE"],
-            &[
-                vec!["a".into(), "1".into()],
-                vec!["longer".into(), String::new()],
-            ],
-        )
-        .unwrap();
-        assert_eq!(text, b"NAME     VALUE\na        1\nlonger\n");
+        let mut table = Table::new(&["NAME", "VALUE", "NOTE"]);
+        table.row(["a", "1", ""]);
+        table.row(["longer"]);
+        table.row(["ü", "2", "x", "left out"]);
+        table.write(&mut text).unwrap();
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "NAME     VALUE   NOTE\na        1\nlonger\nü        2       x\n"
+        );
     }
 }

@@ -105,24 +105,36 @@ pub trait InstallationStore: Send + Sync {
     fn list_installations(
         &self,
         query: &InstallationQuery,
-    ) -> Result<Vec<Installation>, StoreError>;
+    ) -> Result<Vec<Installation>, StoreError> {
+        let mut found = Vec::new();
+        self.each_installation(query, &mut |installation| {
+            found.push(installation.clone());
+            true
+        })?;
+        Ok(found)
+    }
 
-    /// Hands `each` the installations `query` selects, in list order, one
-    /// at a time as they are read (without their bundle.json), so that a
-    /// long list can be written while the rest is read. `each` returns
-    /// false to stop early.
+    /// Hands `each` the installations [`list_installations`] would
+    /// return, one at a time as they are read, so that a long list is
+    /// written while the rest is read and never held whole. Each is lent
+    /// in a record the store reuses: `each` may keep it by swapping in
+    /// another record (`std::mem::swap`), whose buffers the store then
+    /// fills with the next row. `each` returns false to stop early.
+    ///
+    /// [`list_installations`]: InstallationStore::list_installations
     fn each_installation(
         &self,
         query: &InstallationQuery,
-        each: &mut dyn FnMut(Installation) -> bool,
+        each: &mut dyn FnMut(&mut Installation) -> bool,
     ) -> Result<(), StoreError>;
 
-    /// [`InstallationStore::list_installations`] as the plaintext list
+    /// [`InstallationStore::each_installation`] as the plaintext list
     /// shows it: the same selection and order, only the printed columns.
-    fn list_installation_lines(
+    fn each_installation_line(
         &self,
         query: &InstallationQuery,
-    ) -> Result<Vec<InstallationLine>, StoreError>;
+        each: &mut dyn FnMut(&InstallationLine) -> bool,
+    ) -> Result<(), StoreError>;
 
     /// Deletes the installation with its runs, results, outputs, logs and
     /// secrets. Refused while one of its runs is in progress.

@@ -245,12 +245,13 @@ fn the_lists_settle_a_running_status_as_a_read_does() {
         .unwrap();
 
     let query = InstallationQuery::default();
-    let lines: Vec<_> = store
-        .list_installation_lines(&query)
-        .unwrap()
-        .into_iter()
-        .map(|l| (l.name, l.status))
-        .collect();
+    let mut lines = Vec::new();
+    store
+        .each_installation_line(&query, &mut |l| {
+            lines.push((l.name.clone(), l.status));
+            true
+        })
+        .unwrap();
     let full: Vec<_> = store
         .list_installations(&query)
         .unwrap()

@@ -196,6 +196,57 @@ fn namespaces_filter_the_list() {
     assert!(names(Some("prod")).is_empty());
 }
 
+/// A list lends each row in the same record: nothing of one row (a
+/// digest, labels, a last action, an install time) shows in the next that
+/// lacks it, and each listed installation is what reading it alone gives
+/// (without its bundle.json).
+#[test]
+fn a_listed_installation_is_its_own_row_and_nothing_of_the_last() {
+    let home = Home::new();
+    let store = home.open();
+    let full = InstallationKey::global("a-full");
+    let mut with_everything = spec(&full, "0.1.0");
+    with_everything.bundle.digest = format!("sha256:{}", "a".repeat(64));
+    with_everything.labels.insert("tier".into(), "gold".into());
+    store.upsert_installation(with_everything).unwrap();
+    run(
+        &store,
+        NewRun::new(full.clone(), "install"),
+        FinishRun::succeeded().logs("installed\n"),
+    );
+    let bare = InstallationKey::global("b-bare");
+    let mut with_nothing = spec(&bare, "0.2.0");
+    with_nothing.parameter_sets.clear();
+    with_nothing.credential_sets.clear();
+    with_nothing.labels.clear();
+    store.upsert_installation(with_nothing).unwrap();
+
+    let listed = store
+        .list_installations(&InstallationQuery::default())
+        .unwrap();
+    let alone: Vec<_> = [&full, &bare]
+        .into_iter()
+        .map(|key| {
+            let mut installation = store.installation(key).unwrap();
+            installation.bundle_json.clear();
+            installation
+        })
+        .collect();
+    assert_eq!(listed, alone);
+    assert!(listed[1].bundle.digest.is_empty() && listed[1].labels.is_empty());
+    assert_eq!(listed[1].status.action, None);
+
+    // Stopping early stops the reading.
+    let mut seen = Vec::new();
+    store
+        .each_installation(&InstallationQuery::default(), &mut |i| {
+            seen.push(i.name.clone());
+            false
+        })
+        .unwrap();
+    assert_eq!(seen, ["a-full"]);
+}
+
 /// Porter's `--name`, `--label`, `--skip` and `--limit` are the store's
 /// query, and a listed installation carries no bundle.json.
 #[test]
@@ -220,7 +271,13 @@ fn the_list_query_filters_and_pages_in_the_store() {
         let listed = store.list_installations(&query).unwrap();
         assert!(listed.iter().all(|i| i.bundle_json.is_empty()));
         // The plaintext list's lines are the same selection.
-        let lines = store.list_installation_lines(&query).unwrap();
+        let mut lines = Vec::new();
+        store
+            .each_installation_line(&query, &mut |line| {
+                lines.push(line.clone());
+                true
+            })
+            .unwrap();
         assert_eq!(lines.len(), listed.len());
         for (line, full) in lines.iter().zip(&listed) {
             assert_eq!(

@@ -192,26 +192,20 @@ impl InstallationStore for SqliteStore {
         self.details(key)
     }
 
-    fn list_installations(
-        &self,
-        query: &InstallationQuery,
-    ) -> Result<Vec<Installation>, StoreError> {
-        self.installations(query)
-    }
-
     fn each_installation(
         &self,
         query: &InstallationQuery,
-        each: &mut dyn FnMut(Installation) -> bool,
+        each: &mut dyn FnMut(&mut Installation) -> bool,
     ) -> Result<(), StoreError> {
         self.installations_each(query, each)
     }
 
-    fn list_installation_lines(
+    fn each_installation_line(
         &self,
         query: &InstallationQuery,
-    ) -> Result<Vec<InstallationLine>, StoreError> {
-        self.installation_lines(query)
+        each: &mut dyn FnMut(&InstallationLine) -> bool,
+    ) -> Result<(), StoreError> {
+        self.installation_lines_each(query, each)
     }
 
     fn delete_installation(&self, key: &InstallationKey) -> Result<(), StoreError> {

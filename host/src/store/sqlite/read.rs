@@ -50,70 +50,48 @@ impl SqliteStore {
         self.settle_installation(&conn, installation)
     }
 
-    pub(super) fn installations(
-        &self,
-        query: &InstallationQuery,
-    ) -> Result<Vec<Installation>, StoreError> {
-        let mut found = Vec::new();
-        self.installations_each(query, &mut |i| {
-            found.push(i);
-            true
-        })?;
-        Ok(found)
-    }
-
+    /// Hands `each` the installations `query` selects, in list order,
+    /// each read into the record `each` left.
     pub(super) fn installations_each(
         &self,
         query: &InstallationQuery,
-        each: &mut dyn FnMut(Installation) -> bool,
+        each: &mut dyn FnMut(&mut Installation) -> bool,
     ) -> Result<(), StoreError> {
         let conn = self.conn();
-        let mut settled = Ok(());
-        select_listed(
-            &conn,
-            rows::LISTED_INSTALLATION_COLUMNS,
-            query,
-            rows::installation,
-            &mut |installation| match self.settle_installation(&conn, installation) {
-                Ok(installation) => each(installation),
-                Err(e) => {
-                    settled = Err(e);
-                    false
-                }
-            },
-        )
-        .sql(&self.path, "list installations")?;
-        settled
+        let mut record = rows::empty_installation();
+        let columns = rows::LISTED_INSTALLATION_COLUMNS;
+        select_listed(&conn, &self.path, columns, query, &mut |row| {
+            rows::installation_into(row, &mut record).sql(&self.path, "list installations")?;
+            if record.status.result_status == Some(Status::Running) {
+                // Rare: settled as a whole read settles it, on this
+                // connection (its lock is held).
+                return Ok(each(&mut self.settle_installation(&conn, record.clone())?));
+            }
+            Ok(each(&mut record))
+        })
     }
 
-    pub(super) fn installation_lines(
+    /// [`Self::installations_each`] with only the plaintext list's columns.
+    pub(super) fn installation_lines_each(
         &self,
         query: &InstallationQuery,
-    ) -> Result<Vec<InstallationLine>, StoreError> {
+        each: &mut dyn FnMut(&InstallationLine) -> bool,
+    ) -> Result<(), StoreError> {
         let conn = self.conn();
-        let mut found = Vec::new();
-        select_listed(&conn, rows::LINE_COLUMNS, query, rows::line, &mut |line| {
-            found.push(line);
-            true
+        let mut line = rows::empty_line();
+        select_listed(&conn, &self.path, rows::LINE_COLUMNS, query, &mut |row| {
+            let running = rows::line_into(row, &mut line).sql(&self.path, "list installations")?;
+            if running {
+                let key = InstallationKey::new(&line.namespace, &line.name);
+                let installation = installation_by_key(&conn, &self.path, &key)?
+                    .ok_or(StoreError::InstallationNotFound(key))?;
+                line.status = self
+                    .settle_installation(&conn, installation)?
+                    .status
+                    .result_status;
+            }
+            Ok(each(&line))
         })
-        .sql(&self.path, "list installations")?;
-        found
-            .into_iter()
-            .map(|(mut line, run_id)| {
-                // Rare: a run recorded running; settle it as a whole read
-                // does, on this connection (its lock is held).
-                if line.status == Some(Status::Running) && run_id.is_some() {
-                    let key = InstallationKey::new(&line.namespace, &line.name);
-                    let installation = installation_by_key(&conn, &self.path, &key)?
-                        .ok_or(StoreError::InstallationNotFound(key))?;
-                    line.status = self
-                        .settle_installation(&conn, installation)?
-                        .status
-                        .result_status;
-                }
-                Ok(line)
-            })
-            .collect()
     }
 
     pub(super) fn details(&self, key: &InstallationKey) -> Result<InstallationDetails, StoreError> {
@@ -336,16 +314,16 @@ impl SqliteStore {
     }
 }
 
-/// Hands `each` the rows `query` selects, as `columns` mapped by `map`, in
-/// list order, until it returns false. The `(namespace, name, ...)`
-/// covering index serves every column list.
-fn select_listed<T>(
+/// Hands `each` the rows `query` selects, as `columns`, in list order,
+/// until it returns false. The `(namespace, name, ...)` covering index
+/// serves every column list.
+fn select_listed(
     conn: &Connection,
+    path: &Path,
     columns: &str,
     query: &InstallationQuery,
-    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    each: &mut dyn FnMut(T) -> bool,
-) -> rusqlite::Result<()> {
+    each: &mut dyn FnMut(&rusqlite::Row<'_>) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
     // Each label is one `json_each` probe of that row's labels.
     let labels: String = (0..query.labels.len())
         .map(|i| {
@@ -372,9 +350,11 @@ fn select_listed<T>(
         params.push(key);
         params.push(value);
     }
-    let mut statement = conn.prepare(&sql)?;
-    for row in statement.query_map(params.as_slice(), map)? {
-        if !each(row?) {
+    let action = "list installations";
+    let mut statement = conn.prepare(&sql).sql(path, action)?;
+    let mut rows = statement.query(params.as_slice()).sql(path, action)?;
+    while let Some(row) = rows.next().sql(path, action)? {
+        if !each(row)? {
             break;
         }
     }
