@@ -3,6 +3,8 @@
 //! Column lists live next to the functions that read them, so a query and
 //! its mapping cannot drift apart.
 
+use std::collections::BTreeMap;
+
 use rusqlite::Row;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, Type, ValueRef};
 use serde::de::DeserializeOwned;
@@ -148,9 +150,9 @@ pub(super) fn installation_into(row: &Row<'_>, into: &mut Installation) -> rusql
     text_into(row, 5, &mut into.bundle.version)?;
     text_into(row, 6, &mut into.bundle.digest)?;
     text_into(row, 7, &mut into.bundle_json)?;
-    into.parameter_sets = json(row, 8)?;
-    into.credential_sets = json(row, 9)?;
-    into.labels = json(row, 10)?;
+    json_into(row, 8, &mut into.parameter_sets, "[]", Vec::clear)?;
+    json_into(row, 9, &mut into.credential_sets, "[]", Vec::clear)?;
+    json_into(row, 10, &mut into.labels, "{}", BTreeMap::clear)?;
     into.revision = count(row, 11)?;
     let status = &mut into.status;
     optional_text_into(row, 12, &mut status.run_id)?;
@@ -170,6 +172,23 @@ fn text_ref<'row>(row: &'row Row<'_>, idx: usize) -> rusqlite::Result<&'row str>
     value
         .as_str()
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, value.data_type(), e.into()))
+}
+
+/// Column `idx`, JSON text, decoded into `into`; the common `empty` text
+/// (no sets, no labels) only clears it, without a parse.
+fn json_into<T: DeserializeOwned>(
+    row: &Row<'_>,
+    idx: usize,
+    into: &mut T,
+    empty: &str,
+    clear: impl FnOnce(&mut T),
+) -> rusqlite::Result<()> {
+    if text_ref(row, idx)? == empty {
+        clear(into);
+    } else {
+        *into = json(row, idx)?;
+    }
+    Ok(())
 }
 
 /// Column `idx`, a text, into `into`'s buffer.
