@@ -30,6 +30,10 @@ pub struct Explanation {
     /// Mixins it uses that are not installed here.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_mixins: Vec<String>,
+    /// It requires Docker (`required: docker`): its runs need the host's
+    /// Docker daemon, which `--allow-docker-host-access` grants.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub docker_host_access: bool,
 }
 
 /// A parameter.
@@ -129,7 +133,11 @@ pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation 
     Explanation {
         name: manifest.name.clone(),
         description: manifest.description.clone().unwrap_or_default(),
-        version: manifest.version.to_string(),
+        version: manifest
+            .version
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         parameters: manifest
             .parameters
             .iter()
@@ -177,6 +185,7 @@ pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation 
             .collect(),
         mixins: manifest.mixins.iter().map(|m| m.name.clone()).collect(),
         missing_mixins,
+        docker_host_access: manifest.requires_docker(),
     }
 }
 
@@ -248,5 +257,6 @@ pub fn explain_bundle(bundle: &crate::cnab::Bundle) -> Explanation {
         dependencies: Vec::new(),
         mixins: stamp_mixins,
         missing_mixins: Vec::new(),
+        docker_host_access: bundle.requires_extension(crate::cnab::contract::DOCKER_EXTENSION),
     }
 }

@@ -58,6 +58,11 @@ pub struct OutputSpec {
     /// A file whose contents are the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Accepted because Porter's mixins accept it, and ignored as they
+    /// ignore it: whether a value is sensitive is the bundle output's
+    /// `sensitive`. A mixin's lint should say so ([`OutputSpec::ignored_sensitive`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive: Option<bool>,
 }
 
 /// Where an output's value comes from.
@@ -72,6 +77,19 @@ pub enum OutputSource<'a> {
 }
 
 impl OutputSpec {
+    /// The warning for a step output's `sensitive`, which Porter accepts
+    /// and ignores, if it has one.
+    pub fn ignored_sensitive(&self) -> Option<String> {
+        self.sensitive.map(|_| {
+            format!(
+                "`sensitive` on the step output `{}` is ignored, as Porter ignores it; mark the \
+                 bundle's output of that name `sensitive: true` to keep its value out of logs \
+                 and records",
+                self.name
+            )
+        })
+    }
+
     /// The single source this output names, or a message saying why there
     /// is not exactly one.
     pub fn source(&self) -> std::result::Result<OutputSource<'_>, String> {

@@ -89,7 +89,8 @@ pub fn outputs() -> Value {
                 "name": {"description": "The output name", "type": "string"},
                 "jsonPath": {"description": "A JSONPath evaluated against the command's stdout", "type": "string"},
                 "regex": {"description": "A regular expression whose capture groups are taken from stdout", "type": "string"},
-                "path": {"description": "A file the command wrote", "type": "string"}
+                "path": {"description": "A file the command wrote", "type": "string"},
+                "sensitive": {"description": "Ignored, as Porter ignores it: the bundle output's `sensitive` decides", "type": "boolean"}
             },
             "additionalProperties": false,
             "required": ["name"],

@@ -246,3 +246,80 @@ fn the_scaffold_builds_and_lints_clean() {
         text(&built.stderr)
     );
 }
+
+/// Porter's `build --version` and `--name`: a porter.yaml without a
+/// version lints (with a warning) and builds once given one; the built
+/// bundle carries both; changing either rebuilds, repeating them does
+/// not; `wharf --version` is still Wharf's own.
+#[test]
+fn build_takes_the_version_and_name_from_its_flags() {
+    let env = ensure_docker();
+    let home = scratch_dir();
+    let dir = scratch_dir();
+    let unversioned = manifest("flagged")
+        .replace("version: 0.1.0\n", "")
+        .replace("  - runlines:\n      marker: from-config\n", "")
+        .replace(
+            "  - runlines:\n      description: \"Say more\"\n      message: \"runlines was here\"\n",
+            "",
+        );
+    std::fs::write(dir.path().join("porter.yaml"), unversioned).unwrap();
+    let run = |args: &[&str]| wharf(home.path(), dir.path(), &env.docker_host(), args);
+
+    let lint = run(&["lint", "-o", "json"]);
+    assert!(lint.status.success(), "{}", text(&lint.stdout));
+    assert!(
+        text(&lint.stdout).contains("--version"),
+        "{}",
+        text(&lint.stdout)
+    );
+    let refused = run(&["build", "--base-image", BUSYBOX_IMAGE]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("has no `version`"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let flags = [
+        "build",
+        "--base-image",
+        BUSYBOX_IMAGE,
+        "--version",
+        "v1.2.3",
+        "--name",
+        "renamed",
+    ];
+    let built = run(&flags);
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    let bundle: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(".cnab/bundle.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (bundle["name"].as_str(), bundle["version"].as_str()),
+        (Some("renamed"), Some("1.2.3"))
+    );
+    assert!(text(&run(&flags).stdout).contains("up to date"));
+    let next = run(&[
+        "build",
+        "--base-image",
+        BUSYBOX_IMAGE,
+        "--version",
+        "1.2.4",
+        "--name",
+        "renamed",
+    ]);
+    assert!(
+        text(&next.stdout).contains("Built"),
+        "{}",
+        text(&next.stdout)
+    );
+    let bad = run(&["build", "--version", "one"]);
+    assert!(text(&bad.stderr).contains("--version `one` is not a semantic version"));
+
+    let version = run(&["--version"]);
+    assert_eq!(
+        text(&version.stdout).trim(),
+        format!("wharf {}", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -185,7 +185,12 @@ fn schema_merges_installed_mixins_and_validates_a_manifest() {
 #[test]
 fn explain_names_missing_mixins_and_prints_json() {
     let home = scratch_dir();
-    let manifest = conformance().join("porter-manifests/helm3-mixin__example__porter.yaml");
+    // Porter's helm3 example, given the schemaVersion Porter v1 needs.
+    let example = conformance().join("porter-manifests/helm3-mixin__example__porter.yaml");
+    let text = std::fs::read_to_string(example).unwrap();
+    let bundle = scratch_dir();
+    let manifest = bundle.path().join("porter.yaml");
+    std::fs::write(&manifest, format!("schemaVersion: 1.0.0-alpha.1\n{text}")).unwrap();
     let explained = ok_json(
         home.path(),
         &["explain", "-f", manifest.to_str().unwrap(), "-o", "json"],

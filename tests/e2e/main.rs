@@ -36,6 +36,7 @@ mod hostile_image;
 mod hostile_process;
 mod lifecycle;
 mod mixin_registry;
+mod porter_wild;
 mod records_cli;
 mod records_list;
 mod run_semantics;

@@ -69,7 +69,12 @@ pub fn bundle_for(
     let mut bundle = Bundle {
         schema_version: CNAB_SCHEMA_VERSION.to_string(),
         name: manifest.name.clone(),
-        version: manifest.version.to_string(),
+        // `build` refuses a manifest that is still without a version here.
+        version: manifest
+            .version
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         description: manifest.description.clone().unwrap_or_default(),
         maintainers: manifest
             .maintainers

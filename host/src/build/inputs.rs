@@ -36,10 +36,11 @@ pub async fn gather(
         .to_path_buf();
     let manifest_text = std::fs::read_to_string(&manifest_path)
         .with_context(|| format!("cannot read {}", manifest_path.display()))?;
-    let (manifest, warnings) = manifest::parse(&manifest_text, &manifest_path)?;
+    let (mut manifest, warnings) = manifest::parse(&manifest_text, &manifest_path)?;
     for warning in &warnings {
         progress(&format!("{}\n", warning.display_in(&manifest_path)));
     }
+    apply_overrides(&mut manifest, options, &manifest_path)?;
     let pinner = Pinner {
         host,
         catalog,
@@ -72,6 +73,35 @@ pub async fn gather(
         custom_overrides,
         files,
     })
+}
+
+/// `--name` and `--version` over porter.yaml's, as Porter's `build` has
+/// them; the bundle must have a version by then.
+fn apply_overrides(manifest: &mut Manifest, options: &BuildOptions, path: &Path) -> Result<()> {
+    if let Some(name) = &options.name {
+        if !manifest::is_valid_bundle_name(name) {
+            bail!(
+                "--name `{name}` is not a valid bundle name; use lowercase letters, digits, \
+                 '.', '_' and '-' (and '/' between parts), starting and ending with a letter \
+                 or digit"
+            );
+        }
+        manifest.name = name.clone();
+    }
+    if let Some(version) = &options.version {
+        let semver = version.strip_prefix('v').unwrap_or(version);
+        manifest.version = Some(semver::Version::parse(semver).with_context(|| {
+            format!("--version `{version}` is not a semantic version; use MAJOR.MINOR.PATCH")
+        })?);
+    }
+    if manifest.version.is_none() {
+        bail!(
+            "{} has no `version`; add one (`version: 0.1.0`), or pass `wharf build --version \
+             0.1.0`",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// The bundle's own files in the build context: all but `.cnab/`, which
@@ -115,6 +145,10 @@ impl BuildInputs {
         digest.add("wharf", crate::VERSION.as_bytes());
         digest.add("template", self.template.as_bytes());
         digest.add("runtime", Digest::of(&self.runtime).as_bytes());
+        // `--name` and `--version` change the bundle without a file changing.
+        let version = self.manifest.version.as_ref().map(ToString::to_string);
+        digest.add("name", self.manifest.name.as_bytes());
+        digest.add("version", version.unwrap_or_default().as_bytes());
         for mixin in &self.mixins {
             digest.add("mixin", mixin.mixin.digest().as_bytes());
         }

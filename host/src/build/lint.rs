@@ -8,6 +8,9 @@ use serde::Serialize;
 use crate::manifest::{self, Manifest, Severity};
 use crate::mixin::{Catalog, Level, MixinHost};
 
+/// The code of a declared mixin that cannot be loaded.
+pub const MIXIN_MISSING: &str = "mixin-missing";
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -99,12 +102,20 @@ pub async fn lint(path: &Path, host: &MixinHost, catalog: &Catalog) -> Vec<LintF
         },
         url: None,
     };
-    let (manifest, warnings) = match manifest::load(path) {
-        Ok(loaded) => loaded,
-        Err(e) => return e.diagnostics.iter().map(manifest_finding).collect(),
+    // A manifest with errors is still linted as far as it could be read,
+    // so that one pass reports every problem: Porter's rules, missing
+    // mixins and the mixins' own findings too.
+    let (manifest, diagnostics) = match manifest::load(path) {
+        Ok((manifest, warnings)) => (Some(manifest), warnings),
+        Err(e) => (e.partial.map(|m| *m), e.diagnostics),
     };
-    let mut findings: Vec<LintFinding> = warnings.iter().map(manifest_finding).collect();
-    findings.extend(mixin_findings(path, &manifest, host, catalog).await);
+    let mut findings: Vec<LintFinding> = diagnostics.iter().map(manifest_finding).collect();
+    if let Some(manifest) = &manifest {
+        findings.extend(super::porter_rules::findings(path, manifest));
+        findings.extend(mixin_findings(path, manifest, host, catalog).await);
+    }
+    // In the order of the file; a finding with no place comes first.
+    findings.sort_by_key(|f| (f.location.line, f.location.column));
     findings
 }
 
@@ -143,7 +154,7 @@ async fn mixin_findings(
             Err(e) => {
                 findings.push(LintFinding {
                     level: Level::Error,
-                    code: "mixin-missing".into(),
+                    code: MIXIN_MISSING.into(),
                     source: "manifest".into(),
                     title: "Mixin not installed".into(),
                     message: format!("{e:#}"),

@@ -32,6 +32,11 @@ pub struct BuildOptions {
     pub runtime: Option<PathBuf>,
     /// How mixins are pinned (`--update-lock`, registries).
     pub pins: PinOptions,
+    /// `--name`: the bundle's name instead of porter.yaml's.
+    pub name: Option<String>,
+    /// `--version`: the bundle's version instead of porter.yaml's (which
+    /// may have none), as Porter's CI pipelines pass it.
+    pub version: Option<String>,
 }
 
 /// What a build produced.

@@ -59,6 +59,13 @@ pub struct BuildArgs {
     /// Resolve every mixin again and rewrite wharf.lock.
     #[arg(long)]
     update_lock: bool,
+    /// The bundle's name, instead of porter.yaml's.
+    #[arg(long)]
+    name: Option<String>,
+    /// The bundle's version, instead of porter.yaml's (which may have
+    /// none), as Porter's CI pipelines pass it.
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
     #[command(flatten)]
     registry: super::distribution::RegistryArgs,
 }
@@ -96,6 +103,8 @@ pub async fn build(args: BuildArgs) -> Result<ExitCode> {
             update_lock: args.update_lock,
             registry: args.registry.options(),
         },
+        name: args.name,
+        version: args.version,
     };
     let result = wharf::build::build(&options, &host, &catalog, &mut progress_line).await?;
     if result.up_to_date {
@@ -225,8 +234,25 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
         explain::explain_bundle(&loaded.bundle)
     } else {
         let path = args.manifest.path();
-        let (manifest, _) = manifest::load(&path)?;
         let (host, catalog) = open()?;
+        // As Porter's explain of a local bundle, which builds it (lint
+        // included) first. A missing mixin is listed below instead: what
+        // explain shows does not need it.
+        let findings = lint::lint(&path, &host, &catalog).await;
+        let blocking: Vec<_> = findings
+            .iter()
+            .filter(|f| f.level == wharf::mixin::Level::Error && f.code != lint::MIXIN_MISSING)
+            .collect();
+        if !blocking.is_empty() {
+            for finding in &blocking {
+                eprintln!("{}", strip_control_sequences(&finding.display()));
+            }
+            bail!(
+                "{} does not lint; fix the errors above (`wharf lint` lists them all)",
+                path.display()
+            );
+        }
+        let (manifest, _) = manifest::load(&path)?;
         let missing = missing_mixins(&path, &manifest, &host, &catalog).await;
         explain::explain(&manifest, missing)
     };
@@ -341,6 +367,12 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
         outln!(
             "Not installed here: {}; install them before `wharf build`.",
             explained.missing_mixins.join(", ")
+        )?;
+    }
+    if explained.docker_host_access {
+        outln!(
+            "\nThis bundle uses Docker on the host: run it with --allow-docker-host-access, \
+             which gives its container the host's Docker daemon (and with it, the host)."
         )?;
     }
     Ok(ExitCode::SUCCESS)

@@ -75,7 +75,7 @@ impl BundleSourceArgs {
                         manifest.display()
                     );
                 }
-                if self.autobuild_disabled {
+                if self.autobuild_disabled || versioned_by_build(&manifest) {
                     built_bundle_json(&manifest)
                 } else {
                     build(&manifest, &self.registry, progress).await?
@@ -129,6 +129,14 @@ async fn build(
         .await
         .with_context(|| format!("cannot build the bundle of {}", manifest.display()))?;
     Ok(result.bundle_json)
+}
+
+/// Whether `manifest` has no version of its own and was built with
+/// `wharf build --version`: the bundle is then taken as built, since only
+/// that command knows its version.
+fn versioned_by_build(manifest: &Path) -> bool {
+    built_bundle_json(manifest).exists()
+        && wharf::manifest::load(manifest).is_ok_and(|(m, _)| m.version.is_none())
 }
 
 /// Where `wharf build` wrote the bundle.json of `manifest`.

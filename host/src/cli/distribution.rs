@@ -97,14 +97,21 @@ pub async fn publish(args: PublishArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(MANIFEST_FILE));
     let (manifest, _) = manifest::load(&manifest_path)?;
+    let source = BundleSourceArgs {
+        file: Some(manifest_path.clone()),
+        ..BundleSourceArgs::default()
+    };
+    let built = source.load(&mut progress_line).await?;
+    // The name and version are the built bundle's, which `build --name`
+    // and `build --version` may have given.
     let reference = match (&args.reference, &manifest.reference, &manifest.registry) {
         (Some(reference), _, _) => reference.clone(),
         (None, Some(reference), _) => reference.clone(),
         (None, None, Some(registry)) => format!(
             "{}/{}:v{}",
             registry.trim_end_matches('/'),
-            manifest.name,
-            manifest.version
+            built.bundle.name,
+            built.bundle.version
         ),
         (None, None, None) => bail!(
             "{} names no `registry` or `reference`; add one, or pass --reference \
@@ -113,11 +120,6 @@ pub async fn publish(args: PublishArgs) -> Result<ExitCode> {
         ),
     };
     let target = Registry::parse_reference(&reference)?;
-    let source = BundleSourceArgs {
-        file: Some(manifest_path),
-        ..BundleSourceArgs::default()
-    };
-    let built = source.load(&mut progress_line).await?;
     let docker = wharf::build::image::connect().await?;
     let published = bundles::publish(
         &docker,

@@ -52,6 +52,9 @@ enum Command {
     /// Check porter.yaml and each mixin's steps.
     Lint(build::LintArgs),
     /// Build the invocation image and bundle.json.
+    // Porter's `build --version` sets the bundle's version; `wharf
+    // --version` still prints Wharf's.
+    #[command(disable_version_flag = true)]
     Build(build::BuildArgs),
     /// Print the porter.yaml JSON Schema with every installed mixin merged in.
     Schema(build::SchemaArgs),

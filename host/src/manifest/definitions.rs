@@ -131,24 +131,45 @@ pub(crate) fn parameters(r: &mut Reader<'_>, node: &Node) -> Vec<ParameterDefini
 
 /// Reads the `credentials:` list.
 pub(crate) fn credentials(r: &mut Reader<'_>, node: &Node) -> Vec<CredentialDefinition> {
-    let known = ["name", "description", "required", "applyTo", "env", "path"];
+    // Porter's loader ignores a credential's `type`, and real bundles
+    // (getporter/examples) have one.
+    let known = [
+        "name",
+        "description",
+        "required",
+        "applyTo",
+        "env",
+        "path",
+        "type",
+    ];
     named_list(
         r,
         node,
         "credentials",
         &known,
-        |r, f, path, node| CredentialDefinition {
-            name: String::new(),
-            description: r.opt_string(f, "description", path),
-            required: if f.get("required").is_some() {
-                r.bool(f, "required", path)
-            } else {
-                true
-            },
-            apply_to: r.strings(f, "applyTo", path),
-            env: r.opt_string(f, "env", path),
-            path: r.opt_string(f, "path", path),
-            span: node.span,
+        |r, f, path, node| {
+            if let Some(ignored) = f.get("type") {
+                r.diags.warning(
+                    ignored.span,
+                    format!("{path}.type"),
+                    "a credential has no type; Porter ignores it and so does Wharf (a \
+                     credential is passed as text in its `env` or as a file at its `path`), \
+                     so remove it",
+                );
+            }
+            CredentialDefinition {
+                name: String::new(),
+                description: r.opt_string(f, "description", path),
+                required: if f.get("required").is_some() {
+                    r.bool(f, "required", path)
+                } else {
+                    true
+                },
+                apply_to: r.strings(f, "applyTo", path),
+                env: r.opt_string(f, "env", path),
+                path: r.opt_string(f, "path", path),
+                span: node.span,
+            }
         },
         |c, name| c.name = name,
     )

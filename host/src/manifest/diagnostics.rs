@@ -101,12 +101,16 @@ impl Diagnostics {
 }
 
 /// A manifest that could not be loaded, with every problem found in it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct ManifestError {
     /// The manifest file.
     pub file: PathBuf,
     /// Every problem, errors and warnings, in source order.
     pub diagnostics: Vec<Diagnostic>,
+    /// What could be read despite the errors, so that `lint` can still
+    /// run Porter's rules and the mixins' checks and report every problem
+    /// in one pass. Never built from, nor run.
+    pub partial: Option<Box<super::Manifest>>,
 }
 
 impl ManifestError {

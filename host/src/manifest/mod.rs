@@ -21,7 +21,7 @@ use std::path::Path;
 pub use definitions::{PARAMETER_TYPES, SCHEMA_KEYWORDS};
 pub use diagnostics::{Diagnostic, ManifestError, Severity, did_you_mean, write_problems};
 pub use model::*;
-pub use parse::{SCHEMA_VERSIONS, TOP_LEVEL_FIELDS, parse};
+pub use parse::{SCHEMA_VERSIONS, TOP_LEVEL_FIELDS, is_valid_bundle_name, parse};
 pub use validate::visit_scalars;
 
 /// The manifest's file name, as Porter names it.
@@ -42,6 +42,7 @@ pub fn load(path: &Path) -> Result<(Manifest, Vec<Diagnostic>), ManifestError> {
                 format!("cannot be read: {e}")
             },
         }],
+        partial: None,
     })?;
     parse(&text, path)
 }

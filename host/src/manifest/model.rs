@@ -29,8 +29,10 @@ pub struct Manifest {
     pub template_syntax: TemplateSyntax,
     /// The bundle name.
     pub name: String,
-    /// The bundle version, a leading `v` removed.
-    pub version: semver::Version,
+    /// The bundle version, a leading `v` removed. `None` when porter.yaml
+    /// has none: Porter lints such a manifest and takes the version from
+    /// `build --version`, as bundles' CI pipelines do.
+    pub version: Option<semver::Version>,
     /// A description.
     pub description: Option<String>,
     /// Maintainers.
@@ -120,7 +122,8 @@ impl Manifest {
             return Some(reference.clone());
         }
         let registry = self.registry.as_deref()?.trim_end_matches('/');
-        Some(format!("{registry}/{}:v{}", self.name, self.version))
+        let version = self.version.as_ref()?;
+        Some(format!("{registry}/{}:v{version}", self.name))
     }
 }
 

@@ -45,31 +45,35 @@ pub const TOP_LEVEL_FIELDS: &[&str] = &[
 pub const SCHEMA_VERSIONS: &[&str] =
     &["1.0.0-alpha.1", "1.0.0", "1.0.1", "1.1.0", "1.2.0", "1.3.0"];
 
-/// Fields Porter v1 removed, with what replaced them.
+/// Fields Porter v1 deprecated and ignores, with a warning, and what
+/// replaced them.
 const REMOVED_FIELDS: &[(&str, &str)] = &[
     (
         "tag",
-        "Porter v1 removed `tag`; use `registry` (the tag defaults to v<version>) or `reference`",
+        "deprecated and ignored, as Porter v1 ignores it; use `registry` (the tag defaults to \
+         v<version>) or `reference`",
     ),
     (
         "invocationImage",
-        "Porter v1 removed `invocationImage`; use `registry` or `reference`",
+        "deprecated and ignored, as Porter v1 ignores it; the image is named from `registry` \
+         or `reference`",
     ),
 ];
 
 /// Parses porter.yaml text. `file` names it in diagnostics. Warnings alone
 /// do not fail the parse; they are returned alongside the manifest.
 pub fn parse(text: &str, file: &Path) -> Result<(Manifest, Vec<super::Diagnostic>), ManifestError> {
-    let fail = |diags: Diagnostics| ManifestError {
+    let fail = |diags: Diagnostics, partial: Option<Manifest>| ManifestError {
         file: file.to_path_buf(),
         diagnostics: diags.into_sorted(),
+        partial: partial.map(Box::new),
     };
     let mut diags = Diagnostics::default();
     let (root, issues) = match yaml::parse(text) {
         Ok(parsed) => parsed,
         Err(issue) => {
             diags.error(issue.span, "", issue.message);
-            return Err(fail(diags));
+            return Err(fail(diags, None));
         }
     };
     for issue in issues {
@@ -81,12 +85,12 @@ pub fn parse(text: &str, file: &Path) -> Result<(Manifest, Vec<super::Diagnostic
             "",
             "the manifest is empty; run `wharf create` for a starting point",
         );
-        return Err(fail(diags));
+        return Err(fail(diags, None));
     };
     let manifest = read_manifest(&root, &mut diags);
     match manifest {
         Some(manifest) if !diags.has_errors() => Ok((manifest, diags.into_sorted())),
-        _ => Err(fail(diags)),
+        partial => Err(fail(diags, partial)),
     }
 }
 
@@ -101,7 +105,10 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
             spans.insert(name.to_string(), key.span);
         }
     }
-    let at = |key: &str| spans.get(key).copied().unwrap_or(root.span);
+    // A missing key is reported at the top of the document, not at
+    // whatever token the root mapping happens to start with.
+    let top_of_document = Span { line: 1, column: 1 };
+    let at = |key: &str| spans.get(key).copied().unwrap_or(top_of_document);
 
     let schema_type = r.opt_string(&top, "schemaType", "");
     if let Some(t) = &schema_type
@@ -114,6 +121,20 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
         );
     }
     let schema_version = r.opt_string(&top, "schemaVersion", "");
+    if schema_version.is_none() {
+        // Porter v1: "(none) is not a valid semantic version: invalid
+        // schema version". Pre-v1 manifests had none.
+        r.missing(
+            top_of_document,
+            "",
+            "schemaVersion",
+            &format!(
+                "; Porter v1 needs one: add `schemaVersion: 1.0.0-alpha.1` to keep `{{{{ }}}}` \
+                 templates, or `schemaVersion: 1.0.1` with `${{ }}` ones (Wharf reads {})",
+                SCHEMA_VERSIONS.join(", ")
+            ),
+        );
+    }
     let template_syntax = match schema_version.as_deref() {
         None | Some("1.0.0-alpha.1") => TemplateSyntax::Mustache,
         Some(v) => {
@@ -133,7 +154,7 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
 
     let name = r.opt_string(&top, "name", "");
     match &name {
-        None => r.missing(root.span, "", "name", "; give the bundle a name, for example `name: hello`"),
+        None => r.missing(top_of_document, "", "name", "; give the bundle a name, for example `name: hello`"),
         Some(n) if !is_valid_bundle_name(n) => r.diags.error(
             at("name"),
             "name",
@@ -141,7 +162,7 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
         ),
         Some(_) => {}
     }
-    let version = read_version(&mut r, &top, at("version"), root.span);
+    let version = read_version(&mut r, &top, at("version"), top_of_document);
 
     let mixins = read_mixins(&mut r, top.get("mixins"));
     let declared: Vec<&str> = mixins.iter().map(|m| m.name.as_str()).collect();
@@ -165,7 +186,7 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
                     .find(|(f, _)| *f == removed)
                     .map(|(_, w)| *w)
                     .unwrap_or_default();
-                r.diags.error(key.span, removed, why);
+                r.diags.warning(key.span, removed, why);
             }
             other => {
                 if value.items().is_some()
@@ -189,7 +210,7 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
     }
     if !top.has("install") {
         r.missing(
-            root.span,
+            top_of_document,
             "",
             "install",
             "; every bundle needs an install action with at least one step",
@@ -229,7 +250,7 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
         schema_version,
         template_syntax,
         name: name.unwrap_or_default(),
-        version: version.unwrap_or_else(|| semver::Version::new(0, 0, 0)),
+        version,
         description: r.opt_string(&top, "description", ""),
         maintainers: read_maintainers(&mut r, top.get("maintainers")),
         registry: r.opt_string(&top, "registry", ""),
@@ -261,7 +282,8 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
 
 /// A bundle name becomes an image repository, so it follows the OCI rules
 /// for repository paths: lowercase components separated by `/`.
-fn is_valid_bundle_name(name: &str) -> bool {
+/// Whether `name` is a bundle name Porter accepts.
+pub fn is_valid_bundle_name(name: &str) -> bool {
     name.split('/').all(|part| {
         part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
             && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -278,11 +300,12 @@ fn read_version(
     root: Span,
 ) -> Option<semver::Version> {
     let Some(text) = r.opt_string(top, "version", "") else {
-        r.missing(
+        // Porter lints it and takes the version from `build --version`.
+        r.diags.warning(
             root,
-            "",
             "version",
-            "; give the bundle a semantic version, for example `version: 0.1.0`",
+            "is missing; `wharf build` needs one: add `version: 0.1.0`, or pass \
+             `wharf build --version 0.1.0` as Porter does",
         );
         return None;
     };

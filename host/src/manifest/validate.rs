@@ -285,6 +285,14 @@ impl Known<'_> {
                     undeclared("dependency", dep, self.deps.clone())
                 }
             }
+            // A dependency's metadata, which Porter's runtime fills from the
+            // dependency's bundle (Porter accepts them whatever the alias).
+            [
+                "bundle",
+                "dependencies",
+                _dep,
+                "name" | "version" | "description",
+            ] => Ok(()),
             ["bundle", "images", alias, field] => {
                 let names: Vec<&str> = m.images.keys().map(String::as_str).collect();
                 if !names.contains(alias) {
@@ -315,7 +323,8 @@ impl Known<'_> {
             ["env", name] if !name.is_empty() => Ok(()),
             _ => Err(format!(
                 "`{reference}` is not something a template can name; use bundle.parameters.*, bundle.credentials.*, \
-                 bundle.outputs.*, bundle.dependencies.*.outputs.*, bundle.images.*, bundle.custom.*, \
+                 bundle.outputs.*, bundle.dependencies.*.outputs.*, \
+                 bundle.dependencies.*.{{name,version,description}}, bundle.images.*, bundle.custom.*, \
                  bundle.{{name,version,description,installerImage}}, installation.{{name,namespace}} or env.*"
             )),
         }

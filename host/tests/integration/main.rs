@@ -31,6 +31,7 @@ mod hostile_process;
 mod manifest_conformance;
 mod mixin_corpus;
 mod mixin_host;
+mod porter_rules;
 mod runtime_binary;
 mod runtime_run;
 mod runtime_secrets;

@@ -33,12 +33,15 @@ fn manifests() -> Vec<PathBuf> {
 }
 
 const EMPTY_STEPS: &str = "porter__pkg__manifest__testdata__empty-steps.yaml__porter.yaml";
+/// A pre-v1 manifest: no schemaVersion, which Porter v1 refuses.
+const NO_SCHEMA_VERSION: &str = "helm3-mixin__example__porter.yaml";
 
 #[test]
-fn every_manifest_parses_except_the_negative_one() {
+fn every_manifest_parses_except_the_negative_ones() {
     let mut failures = Vec::new();
     for path in manifests() {
-        let is_negative = path.file_name().unwrap() == EMPTY_STEPS;
+        let name = path.file_name().unwrap();
+        let is_negative = name == EMPTY_STEPS || name == NO_SCHEMA_VERSION;
         match (manifest::load(&path), is_negative) {
             (Ok(_), false) | (Err(_), true) => {}
             (Err(e), false) => failures.push(e.to_string()),
@@ -76,13 +79,27 @@ fn empty_steps_are_reported_per_action_with_their_lines() {
     );
 }
 
+/// Porter v1 needs a schemaVersion; the error is at the top of the file
+/// and says which one keeps `{{ }}` templates.
+#[test]
+fn a_manifest_without_schema_version_is_refused_at_its_top() {
+    let err = manifest::load(&corpus().join(NO_SCHEMA_VERSION)).unwrap_err();
+    let errors: Vec<_> = err.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].field.as_str(), errors[0].line, errors[0].column),
+        ("schemaVersion", 1, 1)
+    );
+    assert!(errors[0].message.contains("1.0.0-alpha.1"), "{errors:?}");
+    // What could be read is kept, for lint to check the rest.
+    let partial = err.partial.expect("the rest of the manifest");
+    assert_eq!(partial.template_syntax, TemplateSyntax::Mustache);
+    assert!(!partial.mixins.is_empty());
+}
+
 #[test]
 fn template_syntax_follows_schema_version() {
     let dir = corpus();
-    let legacy = manifest::load(&dir.join("helm3-mixin__example__porter.yaml"))
-        .unwrap()
-        .0;
-    assert_eq!(legacy.template_syntax, TemplateSyntax::Mustache);
     let alpha = manifest::load(
         &dir.join("porter__tests__integration__testdata__bundles__exec-outputs__porter.yaml"),
     )
@@ -101,7 +118,7 @@ fn mybuns_reads_every_kind_of_field() {
         manifest::load(&corpus().join("porter__tests__testdata__mybuns__porter.yaml")).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(m.name, "mybuns");
-    assert_eq!(m.version.to_string(), "0.1.2");
+    assert_eq!(m.version.as_ref().unwrap().to_string(), "0.1.2");
     assert_eq!(m.maintainers.len(), 4);
     assert_eq!(m.parameters.len(), 17);
     assert_eq!(m.credentials.len(), 2);

@@ -155,8 +155,9 @@ async fn templates_of_every_kind_render_and_plain_scalars_are_typed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn mustache_templates_render_in_manifests_without_a_schema_version() {
-    let manifest = r#"name: rt
+async fn mustache_templates_render_in_alpha_manifests() {
+    let manifest = r#"schemaVersion: 1.0.0-alpha.1
+name: rt
 version: 0.2.0
 mixins:
   - exec

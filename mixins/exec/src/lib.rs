@@ -27,6 +27,9 @@ pub struct Exec;
 pub const CODE_EMBEDDED_BASH: &str = "exec-100";
 /// Lint code: the `bash -c` value is not wrapped in quotes.
 pub const CODE_BASH_C_MISSING_QUOTES: &str = "exec-101";
+/// Lint code: a field Porter's exec mixin accepts and ignores (Wharf's;
+/// Porter's exec mixin ignores it silently).
+pub const CODE_IGNORED_FIELD: &str = "exec-wharf-ignored";
 
 impl Mixin for Exec {
     type Config = ();
@@ -79,6 +82,13 @@ impl Mixin for Exec {
                     findings.push(
                         Finding::error("exec-102", "Invalid output")
                             .message(problem)
+                            .at(step.location()),
+                    );
+                }
+                if let Some(ignored) = output.ignored_sensitive() {
+                    findings.push(
+                        Finding::warning(CODE_IGNORED_FIELD, "Ignored field")
+                            .message(ignored)
                             .at(step.location()),
                     );
                 }
@@ -142,6 +152,20 @@ mod tests {
             "description": "args", "command": "bash", "arguments": ["-c", "echo hi"]
         })]));
         assert!(findings.is_empty(), "{findings:?}");
+    }
+
+    #[test]
+    fn sensitive_on_a_step_output_is_accepted_with_a_warning() {
+        let findings = Exec::lint(&input(vec![json!({
+            "description": "o", "command": "echo",
+            "outputs": [{"name": "user", "jsonPath": "$.user", "sensitive": false}]
+        })]));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(
+            (findings[0].code.as_str(), findings[0].level),
+            (CODE_IGNORED_FIELD, Level::Warning)
+        );
+        assert!(findings[0].message.contains("`user`"), "{findings:?}");
     }
 
     #[test]
