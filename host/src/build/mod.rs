@@ -30,6 +30,7 @@ pub mod mixin_lines;
 pub mod pipeline;
 #[cfg(feature = "cli")]
 pub mod plan;
+#[cfg(feature = "cli")]
 pub mod porter_rules;
 #[cfg(feature = "cli")]
 pub mod runtime_binary;
