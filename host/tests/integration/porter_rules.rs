@@ -159,7 +159,8 @@ dependencies:
 /// order of the file, and a missing key is placed at the top.
 #[tokio::test(flavor = "multi_thread")]
 async fn one_pass_reports_everything_in_line_order() {
-    let manifest = "schemaType: Bundle
+    let manifest = format!(
+        "schemaType: Bundle
 name: everything
 mixins:
   - exec
@@ -170,19 +171,9 @@ parameters:
     default: x
     applyTo: [uninstall]
     colour: blue
-install:
-  - exec:
-      description: install
-      command: echo
-      arguments:
-        - ${ bundle.parameters.later }
-uninstall:
-  - exec:
-      description: uninstall
-      command: echo
-      arguments: [bye]
-";
-    let findings = lint_text(manifest).await;
+{STEPS}"
+    );
+    let findings = lint_text(&manifest).await;
     let lines: Vec<usize> = findings.iter().map(|f| f.location.line).collect();
     let mut sorted = lines.clone();
     sorted.sort();
