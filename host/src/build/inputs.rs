@@ -60,6 +60,7 @@ pub async fn gather(
         &bundle_dir,
         options.base_image.as_deref(),
     )?;
+    let template = for_classic_builder(&manifest, &template, progress)?;
     let files = bundle_files(&bundle_dir)?;
     Ok(BuildInputs {
         manifest_path,
@@ -73,6 +74,41 @@ pub async fn gather(
         custom_overrides,
         files,
     })
+}
+
+/// The template with what only BuildKit reads dropped (see
+/// [`super::classic`]), saying so once; what cannot be dropped stops the
+/// build with every such line.
+fn for_classic_builder(
+    manifest: &Manifest,
+    template: &str,
+    progress: &mut dyn FnMut(&str),
+) -> Result<String> {
+    let adapted = super::classic::adapt(template);
+    let file = manifest
+        .dockerfile
+        .as_deref()
+        .unwrap_or("the default template");
+    let listed = |refused: bool| -> Vec<String> {
+        adapted
+            .notes
+            .iter()
+            .filter(|n| n.refused == refused)
+            .map(|n| format!("{file}:{}: {}", n.line, n.message))
+            .collect()
+    };
+    let refused = listed(true);
+    if !refused.is_empty() {
+        bail!("{}", refused.join("\n"));
+    }
+    let changed = listed(false);
+    if !changed.is_empty() {
+        progress(&format!(
+            "Docker's classic builder builds this image; what only BuildKit reads is left out:\n  {}\n",
+            changed.join("\n  ")
+        ));
+    }
+    Ok(adapted.text)
 }
 
 /// `--name` and `--version` over porter.yaml's, as Porter's `build` has

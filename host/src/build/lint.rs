@@ -114,8 +114,9 @@ pub async fn lint(path: &Path, host: &MixinHost, catalog: &Catalog) -> Vec<LintF
         findings.extend(super::porter_rules::findings(path, manifest));
         findings.extend(mixin_findings(path, manifest, host, catalog).await);
     }
-    // In the order of the file; a finding with no place comes first.
-    findings.sort_by_key(|f| (f.location.line, f.location.column));
+    // In the order of the file (porter.yaml's first, then the Dockerfile
+    // template's); a finding with no place comes first.
+    findings.sort_by_key(|f| (f.location.file != path, f.location.line, f.location.column));
     findings
 }
 
@@ -136,12 +137,16 @@ async fn mixin_findings(
         home: catalog.home(),
         options: &options,
     };
-    let escape = manifest
+    let template = manifest
         .dockerfile
         .as_ref()
-        .and_then(|file| std::fs::read_to_string(bundle_dir.join(file)).ok())
-        .map_or('\\', |template| super::mixin_lines::escape_char(&template));
-    let mut findings = Vec::new();
+        .and_then(|file| Some((file, std::fs::read_to_string(bundle_dir.join(file)).ok()?)));
+    let escape = template
+        .as_ref()
+        .map_or('\\', |(_, text)| super::mixin_lines::escape_char(text));
+    let mut findings = template
+        .map(|(file, text)| template_findings(&bundle_dir.join(file), &text))
+        .unwrap_or_default();
     for declared in &manifest.mixins {
         let at = |line, column, field: String| FindingLocation {
             file: path.to_path_buf(),
@@ -212,6 +217,34 @@ async fn mixin_findings(
         }
     }
     findings
+}
+
+/// What the classic builder cannot read in the Dockerfile template (see
+/// [`super::classic`]): warnings for what the build leaves out, errors for
+/// what stops it.
+fn template_findings(template: &Path, text: &str) -> Vec<LintFinding> {
+    super::classic::adapt(text)
+        .notes
+        .into_iter()
+        .map(|note| LintFinding {
+            level: if note.refused {
+                Level::Error
+            } else {
+                Level::Warning
+            },
+            code: "dockerfile-buildkit".into(),
+            source: "manifest".into(),
+            title: "BuildKit-only Dockerfile syntax".into(),
+            message: note.message,
+            location: FindingLocation {
+                file: template.to_path_buf(),
+                line: note.line,
+                column: 1,
+                field: String::new(),
+            },
+            url: None,
+        })
+        .collect()
 }
 
 /// The position of the `number`th (from 1) step of `mixin` in `action`.

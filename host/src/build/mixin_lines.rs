@@ -77,7 +77,7 @@ pub fn escape_char(template: &str) -> char {
 /// Whether `line` is a parser directive (`# key=value`); `Some(None)` for
 /// another directive-shaped line Docker would not act on. `None` for
 /// anything else.
-fn directive(line: &str) -> Option<Option<(&str, &str)>> {
+pub(super) fn directive(line: &str) -> Option<Option<(&str, &str)>> {
     let rest = line.trim_start().strip_prefix('#')?;
     let (key, value) = rest.split_once('=')?;
     let key = key.trim();

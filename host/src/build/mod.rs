@@ -14,6 +14,8 @@
 
 pub mod bundle_json;
 #[cfg(feature = "cli")]
+pub mod classic;
+#[cfg(feature = "cli")]
 pub mod context;
 pub mod dockerfile;
 #[cfg(feature = "cli")]

@@ -59,6 +59,12 @@ pub struct BuildArgs {
     /// Resolve every mixin again and rewrite wharf.lock.
     #[arg(long)]
     update_lock: bool,
+    /// Porter's `--secret` and `--ssh` (BuildKit's): refused with the
+    /// reason, rather than as unknown flags.
+    #[arg(long, value_name = "id=NAME,src=FILE", hide = true)]
+    secret: Vec<String>,
+    #[arg(long, value_name = "default|ID=PATH", hide = true)]
+    ssh: Vec<String>,
     /// The bundle's name, instead of porter.yaml's.
     #[arg(long)]
     name: Option<String>,
@@ -72,6 +78,16 @@ pub struct BuildArgs {
 
 pub async fn build(args: BuildArgs) -> Result<ExitCode> {
     let path = args.manifest.path();
+    if let Some(flag) = [("--secret", &args.secret), ("--ssh", &args.ssh)]
+        .into_iter()
+        .find_map(|(flag, values)| (!values.is_empty()).then_some(flag))
+    {
+        bail!(
+            "{flag} passes a BuildKit secret or ssh agent to the build, and Wharf builds with \
+             Docker's classic builder, which has neither (the README's \"Where Wharf and Porter \
+             v1 differ\" says why); put what the build needs in the bundle directory instead"
+        );
+    }
     let (host, catalog) = open()?;
     if !args.no_lint {
         let findings = lint::lint(&path, &host, &catalog).await;
