@@ -59,6 +59,16 @@ uninstall:
     )
 }
 
+/// [`manifest`] without the runlines mixin, which needs installing.
+fn exec_only_manifest(name: &str) -> String {
+    manifest(name)
+        .replace("  - runlines:\n      marker: from-config\n", "")
+        .replace(
+            "  - runlines:\n      description: \"Say more\"\n      message: \"runlines was here\"\n",
+            "",
+        )
+}
+
 fn docker_json(env: &DockerEnv, args: &[&str]) -> Value {
     let out = env.docker().args(args).output().expect("docker runs");
     assert!(
@@ -256,13 +266,7 @@ fn build_takes_the_version_and_name_from_its_flags() {
     let env = ensure_docker();
     let home = scratch_dir();
     let dir = scratch_dir();
-    let unversioned = manifest("flagged")
-        .replace("version: 0.1.0\n", "")
-        .replace("  - runlines:\n      marker: from-config\n", "")
-        .replace(
-            "  - runlines:\n      description: \"Say more\"\n      message: \"runlines was here\"\n",
-            "",
-        );
+    let unversioned = exec_only_manifest("flagged").replace("version: 0.1.0\n", "");
     std::fs::write(dir.path().join("porter.yaml"), unversioned).unwrap();
     let run = |args: &[&str]| wharf(home.path(), dir.path(), &env.docker_host(), args);
 
@@ -334,13 +338,8 @@ fn a_buildkit_template_builds_with_what_only_buildkit_reads_left_out() {
     let env = ensure_docker();
     let home = scratch_dir();
     let dir = scratch_dir();
-    let manifest = manifest("buildkit-template")
-        .replace("mixins:\n", "dockerfile: template.Dockerfile\nmixins:\n")
-        .replace("  - runlines:\n      marker: from-config\n", "")
-        .replace(
-            "  - runlines:\n      description: \"Say more\"\n      message: \"runlines was here\"\n",
-            "",
-        );
+    let manifest = exec_only_manifest("buildkit-template")
+        .replace("mixins:\n", "dockerfile: template.Dockerfile\nmixins:\n");
     std::fs::write(dir.path().join("porter.yaml"), manifest).unwrap();
     let template = |run: &str| {
         format!(
