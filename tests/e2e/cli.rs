@@ -170,12 +170,24 @@ fn schema_merges_installed_mixins_and_validates_a_manifest() {
         assert!(schema["definitions"][key].is_object(), "missing {key}");
     }
     let good = serde_json::json!({
-        "name": "x", "version": "0.1.0", "mixins": ["exec", {"runlines": {"marker": "m"}}],
+        "schemaVersion": "1.0.1", "name": "x", "version": "0.1.0",
+        "mixins": ["exec", {"runlines": {"marker": "m"}}],
         "install": [{"exec": {"description": "d", "command": "echo"}}],
         "status": [{"runlines": {"message": "hi"}}]
     });
     assert!(jsonschema::draft7::is_valid(&schema, &good));
-    let bad = serde_json::json!({"name": "x", "version": "0.1.0", "install": [{"exec": {"description": "d", "comand": "echo"}}]});
+    // As the parser reads it: no version is fine (`build --version`), a
+    // credential's type and the deprecated tag are ignored, and a
+    // schemaVersion is required.
+    let mut lenient = good.clone();
+    lenient.as_object_mut().unwrap().remove("version");
+    lenient["tag"] = "example.com/x:v1".into();
+    lenient["credentials"] = serde_json::json!([{"name": "t", "type": "string", "env": "T"}]);
+    assert!(jsonschema::draft7::is_valid(&schema, &lenient));
+    let mut unversioned = good.clone();
+    unversioned.as_object_mut().unwrap().remove("schemaVersion");
+    assert!(!jsonschema::draft7::is_valid(&schema, &unversioned));
+    let bad = serde_json::json!({"schemaVersion": "1.0.1", "name": "x", "version": "0.1.0", "install": [{"exec": {"description": "d", "comand": "echo"}}]});
     assert!(
         !jsonschema::draft7::is_valid(&schema, &bad),
         "a typo'd exec field fails"

@@ -58,7 +58,9 @@ pub fn manifest_schema(mixins: &[(String, Value)]) -> Value {
             "schemaType": {"type": "string", "enum": ["Bundle", "bundle"]},
             "schemaVersion": {"type": "string", "enum": SCHEMA_VERSIONS},
             "name": {"type": "string", "description": "The bundle's name"},
-            "version": {"type": "string", "description": "The bundle's semantic version"},
+            "version": {"type": "string", "description": "The bundle's semantic version (or `wharf build --version`)"},
+            "tag": {"type": "string", "description": "Deprecated and ignored, as in Porter v1: use registry or reference"},
+            "invocationImage": {"type": "string", "description": "Deprecated and ignored, as in Porter v1: use registry or reference"},
             "description": {"type": "string"},
             "maintainers": {"type": "array", "items": {"$ref": "#/definitions/maintainer"}},
             "registry": {"type": "string", "description": "The registry to publish to"},
@@ -79,7 +81,7 @@ pub fn manifest_schema(mixins: &[(String, Value)]) -> Value {
             "files": {"type": "array", "items": {"$ref": "#/definitions/file"}},
             "dependencies": {"$ref": "#/definitions/dependencies"}
         },
-        "required": ["name", "version", "install"],
+        "required": ["schemaVersion", "name", "install"],
         "additionalProperties": steps("invokeStep")
     })
 }
@@ -144,7 +146,7 @@ fn base_definitions() -> Map<String, Value> {
         },
         "credential": {
             "type": "object",
-            "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "required": {"type": "boolean"}, "applyTo": apply_to, "env": {"type": "string"}, "path": {"type": "string"}},
+            "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "required": {"type": "boolean"}, "applyTo": apply_to, "env": {"type": "string"}, "path": {"type": "string"}, "type": {"description": "Ignored, as Porter ignores it"}},
             "required": ["name"],
             "additionalProperties": false
         },
