@@ -44,10 +44,19 @@ impl SqliteStore {
         &self,
         key: &InstallationKey,
     ) -> Result<Installation, StoreError> {
-        let conn = self.conn();
-        let installation = installation_by_key(&conn, &self.path, key)?
+        self.settled_by_key(&self.conn(), key)
+    }
+
+    /// The installation `key`, its last run settled, read on `conn` (whose
+    /// lock the caller may already hold).
+    fn settled_by_key(
+        &self,
+        conn: &Connection,
+        key: &InstallationKey,
+    ) -> Result<Installation, StoreError> {
+        let installation = installation_by_key(conn, &self.path, key)?
             .ok_or_else(|| StoreError::InstallationNotFound(key.clone()))?;
-        self.settle_installation(&conn, installation)
+        self.settle_installation(conn, installation)
     }
 
     /// Hands `each` the installations `query` selects, in list order,
@@ -83,12 +92,7 @@ impl SqliteStore {
             let running = rows::line_into(row, &mut line).sql(&self.path, "list installations")?;
             if running {
                 let key = InstallationKey::new(&line.namespace, &line.name);
-                let installation = installation_by_key(&conn, &self.path, &key)?
-                    .ok_or(StoreError::InstallationNotFound(key))?;
-                line.status = self
-                    .settle_installation(&conn, installation)?
-                    .status
-                    .result_status;
+                line.status = self.settled_by_key(&conn, &key)?.status.result_status;
             }
             Ok(each(&line))
         })

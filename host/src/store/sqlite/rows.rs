@@ -48,7 +48,12 @@ impl FromSql for Timestamp {
 /// Column `idx` as JSON text decoded into `T`, without copying the text
 /// first (an empty list or map allocates nothing).
 pub(super) fn json<T: DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
-    serde_json::from_str(text_ref(row, idx)?)
+    decode_json(text_ref(row, idx)?, idx)
+}
+
+/// `text`, column `idx`'s JSON, decoded into `T`.
+fn decode_json<T: DeserializeOwned>(text: &str, idx: usize) -> rusqlite::Result<T> {
+    serde_json::from_str(text)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
 }
 
@@ -183,10 +188,11 @@ fn json_into<T: DeserializeOwned>(
     empty: &str,
     clear: impl FnOnce(&mut T),
 ) -> rusqlite::Result<()> {
-    if text_ref(row, idx)? == empty {
+    let text = text_ref(row, idx)?;
+    if text == empty {
         clear(into);
     } else {
-        *into = json(row, idx)?;
+        *into = decode_json(text, idx)?;
     }
     Ok(())
 }
