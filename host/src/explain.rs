@@ -174,9 +174,7 @@ pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation 
             .collect(),
         custom_actions: custom_actions(&bundle),
         dependencies: manifest
-            .dependencies
-            .iter()
-            .flat_map(|d| &d.requires)
+            .required_dependencies()
             .map(|d| ExplainedDependency {
                 alias: d.name.clone(),
                 reference: d.reference.clone().unwrap_or_default(),

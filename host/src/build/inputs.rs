@@ -117,16 +117,14 @@ fn apply_overrides(manifest: &mut Manifest, options: &BuildOptions, path: &Path)
     if let Some(name) = &options.name {
         if !manifest::is_valid_bundle_name(name) {
             bail!(
-                "--name `{name}` is not a valid bundle name; use lowercase letters, digits, \
-                 '.', '_' and '-' (and '/' between parts), starting and ending with a letter \
-                 or digit"
+                "--name `{name}` is not a valid bundle name; {}",
+                manifest::BUNDLE_NAME_RULE
             );
         }
         manifest.name = name.clone();
     }
     if let Some(version) = &options.version {
-        let semver = version.strip_prefix('v').unwrap_or(version);
-        manifest.version = Some(semver::Version::parse(semver).with_context(|| {
+        manifest.version = Some(manifest::parse_bundle_version(version).with_context(|| {
             format!("--version `{version}` is not a semantic version; use MAJOR.MINOR.PATCH")
         })?);
     }

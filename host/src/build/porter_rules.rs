@@ -31,7 +31,7 @@ pub fn findings(path: &Path, manifest: &Manifest) -> Vec<LintFinding> {
     rules.parameters_apply_to_their_actions(manifest);
     rules.dependencies_are_named_once(manifest);
     if wires_dependencies(manifest) {
-        for dependency in manifest.dependencies.iter().flat_map(|d| &d.requires) {
+        for dependency in manifest.required_dependencies() {
             rules.dependency_wiring(manifest, dependency);
         }
     }
@@ -56,10 +56,23 @@ struct Rules<'p> {
 }
 
 impl Rules<'_> {
+    /// An error of Porter's rule `code`, linked to Porter's page on it.
     fn error(&mut self, code: &str, title: &str, at: (usize, usize, String), message: String) {
-        let (line, column, field) = at;
+        let url = Some(format!("{RULES_URL}#{code}"));
+        self.push(Level::Error, code, title, at, message, url);
+    }
+
+    fn push(
+        &mut self,
+        level: Level,
+        code: &str,
+        title: &str,
+        (line, column, field): (usize, usize, String),
+        message: String,
+        url: Option<String>,
+    ) {
         self.found.push(LintFinding {
-            level: Level::Error,
+            level,
             code: code.to_string(),
             source: "porter".to_string(),
             title: title.to_string(),
@@ -70,7 +83,7 @@ impl Rules<'_> {
                 column,
                 field,
             },
-            url: Some(format!("{RULES_URL}#{code}")),
+            url,
         });
     }
 
@@ -89,23 +102,17 @@ impl Rules<'_> {
             ));
         }
         for (feature, flag) in used {
-            self.found.push(LintFinding {
-                level: Level::Info,
-                code: "experimental".to_string(),
-                source: "porter".to_string(),
-                title: "Experimental in Porter".to_string(),
-                message: format!(
+            self.push(
+                Level::Info,
+                "experimental",
+                "Experimental in Porter",
+                (0, 0, "schemaVersion".to_string()),
+                format!(
                     "the bundle uses {feature}, which Porter v1 enables only with \
                      `--experimental {flag}`; Wharf always enables it"
                 ),
-                location: FindingLocation {
-                    file: self.path.to_path_buf(),
-                    line: 0,
-                    column: 0,
-                    field: "schemaVersion".to_string(),
-                },
-                url: None,
-            });
+                None,
+            );
         }
     }
 
@@ -163,12 +170,7 @@ impl Rules<'_> {
     /// porter-102: two dependencies with one alias.
     fn dependencies_are_named_once(&mut self, manifest: &Manifest) {
         let mut seen = BTreeSet::new();
-        for (i, dep) in manifest
-            .dependencies
-            .iter()
-            .flat_map(|d| &d.requires)
-            .enumerate()
-        {
+        for (i, dep) in manifest.required_dependencies().enumerate() {
             if !seen.insert(dep.name.as_str()) {
                 self.error(
                     "porter-102",
@@ -287,9 +289,7 @@ fn wiring_problem(
 /// declared dependency has the output is known once it is resolved.)
 fn undeclared_dependency(manifest: &Manifest, dependency: &str) -> Option<(&'static str, String)> {
     let declared = manifest
-        .dependencies
-        .iter()
-        .flat_map(|d| &d.requires)
+        .required_dependencies()
         .any(|d| d.name == dependency);
     (!declared).then(|| {
         (

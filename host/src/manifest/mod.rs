@@ -21,7 +21,10 @@ use std::path::Path;
 pub use definitions::{PARAMETER_TYPES, SCHEMA_KEYWORDS};
 pub use diagnostics::{Diagnostic, ManifestError, Severity, did_you_mean, write_problems};
 pub use model::*;
-pub use parse::{SCHEMA_VERSIONS, TOP_LEVEL_FIELDS, is_valid_bundle_name, parse};
+pub use parse::{
+    BUNDLE_NAME_RULE, SCHEMA_VERSIONS, TOP_LEVEL_FIELDS, is_valid_bundle_name, parse,
+    parse_bundle_version,
+};
 pub use validate::visit_scalars;
 
 /// The manifest's file name, as Porter names it.

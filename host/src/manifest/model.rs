@@ -104,6 +104,11 @@ impl Manifest {
         }
     }
 
+    /// The bundles it requires (`dependencies.requires`), in order.
+    pub fn required_dependencies(&self) -> impl Iterator<Item = &Dependency> {
+        self.dependencies.iter().flat_map(|d| &d.requires)
+    }
+
     /// The declaration of mixin `name`.
     pub fn mixin(&self, name: &str) -> Option<&MixinDeclaration> {
         self.mixins.iter().find(|m| m.name == name)

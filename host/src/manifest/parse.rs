@@ -154,11 +154,16 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
 
     let name = r.opt_string(&top, "name", "");
     match &name {
-        None => r.missing(top_of_document, "", "name", "; give the bundle a name, for example `name: hello`"),
+        None => r.missing(
+            top_of_document,
+            "",
+            "name",
+            "; give the bundle a name, for example `name: hello`",
+        ),
         Some(n) if !is_valid_bundle_name(n) => r.diags.error(
             at("name"),
             "name",
-            format!("`{n}` is not a valid bundle name; use lowercase letters, digits, '.', '_' and '-' (and '/' between parts), starting and ending with a letter or digit"),
+            format!("`{n}` is not a valid bundle name; {BUNDLE_NAME_RULE}"),
         ),
         Some(_) => {}
     }
@@ -280,9 +285,13 @@ fn read_manifest(root: &Node, diags: &mut Diagnostics) -> Option<Manifest> {
     Some(manifest)
 }
 
-/// A bundle name becomes an image repository, so it follows the OCI rules
-/// for repository paths: lowercase components separated by `/`.
-/// Whether `name` is a bundle name Porter accepts.
+/// What [`is_valid_bundle_name`] asks of a name, for messages.
+pub const BUNDLE_NAME_RULE: &str = "use lowercase letters, digits, '.', '_' and '-' (and '/' \
+    between parts), starting and ending with a letter or digit";
+
+/// Whether `name` is a bundle name Porter accepts. A bundle name becomes
+/// an image repository, so it follows the OCI rules for repository paths:
+/// lowercase components separated by `/`.
 pub fn is_valid_bundle_name(name: &str) -> bool {
     name.split('/').all(|part| {
         part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -291,6 +300,11 @@ pub fn is_valid_bundle_name(name: &str) -> bool {
                 c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
             })
     })
+}
+
+/// A bundle version as Porter takes it: semantic, a leading `v` allowed.
+pub fn parse_bundle_version(text: &str) -> Result<semver::Version, semver::Error> {
+    semver::Version::parse(text.strip_prefix('v').unwrap_or(text))
 }
 
 fn read_version(
@@ -309,8 +323,7 @@ fn read_version(
         );
         return None;
     };
-    let trimmed = text.strip_prefix('v').unwrap_or(&text);
-    match semver::Version::parse(trimmed) {
+    match parse_bundle_version(&text) {
         Ok(v) => Some(v),
         Err(e) => {
             r.diags.error(

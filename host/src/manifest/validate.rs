@@ -181,9 +181,8 @@ fn check_custom_actions(manifest: &Manifest, diags: &mut Diagnostics) {
 
 fn dependency_names(manifest: &Manifest) -> Vec<&str> {
     manifest
-        .dependencies
-        .iter()
-        .flat_map(|d| d.requires.iter().map(|r| r.name.as_str()))
+        .required_dependencies()
+        .map(|r| r.name.as_str())
         .collect()
 }
 
