@@ -82,9 +82,25 @@ impl LintFinding {
     }
 }
 
+/// What linting a manifest found, with what it learnt on the way that
+/// `explain` shows too, so that it need not read and load it all again.
+pub struct Linted {
+    pub findings: Vec<LintFinding>,
+    /// The manifest, when it was read without errors.
+    pub manifest: Option<Manifest>,
+    /// The declared mixins that could not be loaded (as pinned, or
+    /// resolved), by name.
+    pub missing_mixins: Vec<String>,
+}
+
 /// Lints the manifest at `path`. Never fails: problems reading or parsing
 /// it are findings too.
 pub async fn lint(path: &Path, host: &MixinHost, catalog: &Catalog) -> Vec<LintFinding> {
+    lint_manifest(path, host, catalog).await.findings
+}
+
+/// [`lint`], keeping the manifest and the mixins it could not load.
+pub async fn lint_manifest(path: &Path, host: &MixinHost, catalog: &Catalog) -> Linted {
     let manifest_finding = |d: &manifest::Diagnostic| LintFinding {
         level: match d.severity {
             Severity::Error => Level::Error,
@@ -105,19 +121,26 @@ pub async fn lint(path: &Path, host: &MixinHost, catalog: &Catalog) -> Vec<LintF
     // A manifest with errors is still linted as far as it could be read,
     // so that one pass reports every problem: Porter's rules, missing
     // mixins and the mixins' own findings too.
-    let (manifest, diagnostics) = match manifest::load(path) {
-        Ok((manifest, warnings)) => (Some(manifest), warnings),
-        Err(e) => (e.partial.map(|m| *m), e.diagnostics),
+    let (manifest, diagnostics, complete) = match manifest::load(path) {
+        Ok((manifest, warnings)) => (Some(manifest), warnings, true),
+        Err(e) => (e.partial.map(|m| *m), e.diagnostics, false),
     };
     let mut findings: Vec<LintFinding> = diagnostics.iter().map(manifest_finding).collect();
+    let mut missing_mixins = Vec::new();
     if let Some(manifest) = &manifest {
         findings.extend(super::porter_rules::findings(path, manifest));
-        findings.extend(mixin_findings(path, manifest, host, catalog).await);
+        let (found, missing) = mixin_findings(path, manifest, host, catalog).await;
+        findings.extend(found);
+        missing_mixins = missing;
     }
     // In the order of the file (porter.yaml's first, then the Dockerfile
     // template's); a finding with no place comes first.
     findings.sort_by_key(|f| (f.location.file != path, f.location.line, f.location.column));
-    findings
+    Linted {
+        findings,
+        manifest: manifest.filter(|_| complete),
+        missing_mixins,
+    }
 }
 
 async fn mixin_findings(
@@ -125,7 +148,7 @@ async fn mixin_findings(
     manifest: &Manifest,
     host: &MixinHost,
     catalog: &Catalog,
-) -> Vec<LintFinding> {
+) -> (Vec<LintFinding>, Vec<String>) {
     let bundle_dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -147,6 +170,7 @@ async fn mixin_findings(
     let mut findings = template
         .map(|(file, text)| template_findings(&bundle_dir.join(file), &text))
         .unwrap_or_default();
+    let mut missing = Vec::new();
     for declared in &manifest.mixins {
         let at = |line, column, field: String| FindingLocation {
             file: path.to_path_buf(),
@@ -166,6 +190,7 @@ async fn mixin_findings(
                     location: at(declared.span.line, declared.span.column, "mixins".into()),
                     url: None,
                 });
+                missing.push(declared.name.clone());
                 continue;
             }
         };
@@ -216,7 +241,7 @@ async fn mixin_findings(
             }),
         }
     }
-    findings
+    (findings, missing)
 }
 
 /// What the classic builder cannot read in the Dockerfile template (see

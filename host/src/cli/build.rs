@@ -8,7 +8,6 @@ use anyhow::{Result, bail};
 use wharf::build::{BuildOptions, lint};
 use wharf::explain;
 use wharf::manifest::{self, MANIFEST_FILE};
-use wharf::mixin::Catalog;
 use wharf::scaffold::bundle as create;
 use wharf::text::strip_control_sequences;
 
@@ -254,8 +253,9 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
         // As Porter's explain of a local bundle, which builds it (lint
         // included) first. A missing mixin is listed below instead: what
         // explain shows does not need it.
-        let findings = lint::lint(&path, &host, &catalog).await;
-        let blocking: Vec<_> = findings
+        let linted = lint::lint_manifest(&path, &host, &catalog).await;
+        let blocking: Vec<_> = linted
+            .findings
             .iter()
             .filter(|f| f.level == wharf::mixin::Level::Error && f.code != lint::MIXIN_MISSING)
             .collect();
@@ -268,9 +268,13 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
                 path.display()
             );
         }
-        let (manifest, _) = manifest::load(&path)?;
-        let missing = missing_mixins(&path, &manifest, &host, &catalog).await;
-        explain::explain(&manifest, missing)
+        let Some(manifest) = linted.manifest else {
+            bail!(
+                "{} could not be read; `wharf lint` says why",
+                path.display()
+            );
+        };
+        explain::explain(&manifest, linted.missing_mixins)
     };
     if print_structured(args.output, &explained)? {
         return Ok(ExitCode::SUCCESS);
@@ -392,27 +396,4 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The declared mixins a build could not get (as pinned, or resolved).
-async fn missing_mixins(
-    path: &Path,
-    manifest: &manifest::Manifest,
-    host: &wharf::mixin::MixinHost,
-    catalog: &Catalog,
-) -> Vec<String> {
-    let options = wharf::pins::PinOptions::default();
-    let pinner = wharf::pins::Pinner {
-        host,
-        catalog,
-        home: catalog.home(),
-        options: &options,
-    };
-    let mut missing = Vec::new();
-    for m in &manifest.mixins {
-        if pinner.load_one(path, m).await.is_err() {
-            missing.push(m.name.clone());
-        }
-    }
-    missing
 }
