@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use oci_client::Reference;
 use wharf::home::WharfHome;
 use wharf::manifest::{self, MANIFEST_FILE};
 use wharf::oci::registry::{Registry, RegistryOptions};
@@ -97,29 +98,35 @@ pub async fn publish(args: PublishArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(MANIFEST_FILE));
     let (manifest, _) = manifest::load(&manifest_path)?;
-    let source = BundleSourceArgs {
-        file: Some(manifest_path.clone()),
-        ..BundleSourceArgs::default()
-    };
-    let built = source.load(&mut progress_line).await?;
-    // The name and version are the built bundle's, which `build --name`
-    // and `build --version` may have given.
-    let reference = match (&args.reference, &manifest.reference, &manifest.registry) {
-        (Some(reference), _, _) => reference.clone(),
-        (None, Some(reference), _) => reference.clone(),
-        (None, None, Some(registry)) => format!(
-            "{}/{}:v{}",
-            registry.trim_end_matches('/'),
-            built.bundle.name,
-            built.bundle.version
-        ),
+    // Where it goes is settled, and a given reference checked, before
+    // anything is built.
+    let destination = match (&args.reference, &manifest.reference, &manifest.registry) {
+        (Some(reference), _, _) | (None, Some(reference), _) => {
+            Destination::Reference(Registry::parse_reference(reference)?)
+        }
+        (None, None, Some(registry)) => {
+            Destination::Registry(registry.trim_end_matches('/').to_string())
+        }
         (None, None, None) => bail!(
             "{} names no `registry` or `reference`; add one, or pass --reference \
              REGISTRY/REPOSITORY:TAG",
             manifest_path.display()
         ),
     };
-    let target = Registry::parse_reference(&reference)?;
+    let source = BundleSourceArgs {
+        file: Some(manifest_path.clone()),
+        ..BundleSourceArgs::default()
+    };
+    let built = source.load(&mut progress_line).await?;
+    let target = match destination {
+        Destination::Reference(reference) => reference,
+        // The name and version are the built bundle's, which `build --name`
+        // and `build --version` may have given.
+        Destination::Registry(registry) => Registry::parse_reference(&format!(
+            "{registry}/{}:v{}",
+            built.bundle.name, built.bundle.version
+        ))?,
+    };
     let docker = wharf::build::image::connect().await?;
     let published = bundles::publish(
         &docker,
@@ -131,6 +138,15 @@ pub async fn publish(args: PublishArgs) -> Result<ExitCode> {
     .await?;
     outln!("Published {} ({})", target.whole(), published.digest())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where `publish` pushes a bundle.
+enum Destination {
+    /// `--reference`, or porter.yaml's `reference`.
+    Reference(Reference),
+    /// porter.yaml's `registry`, under which the built bundle's name and
+    /// version make the reference.
+    Registry(String),
 }
 
 pub async fn copy(args: CopyArgs) -> Result<ExitCode> {
