@@ -78,8 +78,15 @@ pub fn adapt(template: &str) -> ClassicTemplate {
             first = i + 1;
         }
         instruction.push(line.to_string());
-        let is_comment = line.trim_start().starts_with('#');
-        if is_comment || !line.trim_end().ends_with(escape) {
+        // As Docker reads them, comment and blank lines inside a continued
+        // instruction are left out of it without ending it.
+        let aside = line.trim().is_empty() || line.trim_start().starts_with('#');
+        let continues = if instruction.len() > 1 && aside {
+            true
+        } else {
+            !aside && line.trim_end().ends_with(escape)
+        };
+        if !continues {
             adapt_instruction(&mut instruction, first, escape, &mut notes);
             out.append(&mut instruction);
         }
@@ -113,6 +120,10 @@ fn adapt_instruction(
     let (mut index, mut at) = (0, head.len() - body.len() + keyword_end);
     while index < lines.len() {
         let line = &lines[index];
+        if index > 0 && at == 0 && line.trim_start().starts_with('#') {
+            index += 1;
+            continue;
+        }
         let gap = line[at..].len() - line[at..].trim_start().len();
         let start = at + gap;
         let rest = &line[start..];
@@ -246,6 +257,21 @@ RUN --network=none true
         assert!(adapted.notes[2].message.contains("bind mount"));
         // Refused lines are left as they are.
         assert_eq!(adapted.text, template);
+    }
+
+    /// A comment or a blank line inside a continued instruction does not
+    /// end it, as in Docker: a secret mount after one is still seen.
+    #[test]
+    fn flags_after_a_comment_or_blank_line_in_a_continuation_are_judged() {
+        let template = "FROM busybox
+RUN --mount=type=cache,target=/a \\
+    # the cache
+
+    --mount=type=secret,id=t cat /run/secrets/t
+";
+        let adapted = adapt(template);
+        let notes: Vec<(usize, bool)> = adapted.notes.iter().map(|n| (n.line, n.refused)).collect();
+        assert_eq!(notes, [(2, false), (5, true)], "{:?}", adapted.notes);
     }
 
     #[test]
