@@ -169,6 +169,10 @@ pub fn step_problems(step: &DockerStep) -> Vec<Problem> {
         if let Err(why) = output.check() {
             problems.push(error("docker-111", "Invalid output", why));
         }
+        // Accepted and ignored, as by exec (and by Porter, silently).
+        if let Some(ignored) = output.ignored_sensitive() {
+            problems.push(warning("docker-wharf-ignored", "Ignored field", ignored));
+        }
     }
     problems
 }
@@ -285,6 +289,12 @@ mod tests {
         assert_eq!(
             codes(json!({"run": {"image": "a", "outputs": [{"name": "x", "regex": "("}]}})),
             [("docker-111", Error)]
+        );
+        assert_eq!(
+            codes(
+                json!({"run": {"image": "a", "outputs": [{"name": "x", "regex": "(.*)", "sensitive": true}]}})
+            ),
+            [("docker-wharf-ignored", Warning)]
         );
     }
 
