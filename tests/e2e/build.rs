@@ -12,7 +12,7 @@ use wharf_test_support::docker_proxy::DockerProxy;
 use wharf_test_support::runtime::runtime_binary;
 use wharf_test_support::{guest_wasm, scratch_dir};
 
-fn wharf(home: &Path, dir: &Path, docker_host: &str, args: &[&str]) -> Output {
+pub(crate) fn wharf(home: &Path, dir: &Path, docker_host: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wharf"))
         .args(args)
         .current_dir(dir)
@@ -23,7 +23,7 @@ fn wharf(home: &Path, dir: &Path, docker_host: &str, args: &[&str]) -> Output {
         .expect("wharf runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -60,7 +60,7 @@ uninstall:
 }
 
 /// [`manifest`] without the runlines mixin, which needs installing.
-fn exec_only_manifest(name: &str) -> String {
+pub(crate) fn exec_only_manifest(name: &str) -> String {
     manifest(name)
         .replace("  - runlines:\n      marker: from-config\n", "")
         .replace(
@@ -325,87 +325,5 @@ fn build_takes_the_version_and_name_from_its_flags() {
     assert_eq!(
         text(&version.stdout).trim(),
         format!("wharf {}", env!("CARGO_PKG_VERSION"))
-    );
-}
-
-/// A template written for BuildKit, as Porter's `porter create` writes
-/// them: what only changes caching or the frontend (`# syntax`, a cache
-/// mount, `COPY --link`) is left out with a note, and the image builds on
-/// the classic builder with the step run; a secret mount cannot be left
-/// out, so lint and build refuse it at its line.
-#[test]
-fn a_buildkit_template_builds_with_what_only_buildkit_reads_left_out() {
-    let env = ensure_docker();
-    let home = scratch_dir();
-    let dir = scratch_dir();
-    let manifest = exec_only_manifest("buildkit-template")
-        .replace("mixins:\n", "dockerfile: template.Dockerfile\nmixins:\n");
-    std::fs::write(dir.path().join("porter.yaml"), manifest).unwrap();
-    let template = |run: &str| {
-        format!(
-            "# syntax=docker/dockerfile-upstream:1.4.0\nFROM {BUSYBOX_IMAGE}\n# PORTER_INIT\n\
-             {run}\n# PORTER_MIXINS\nCOPY --link --chown=65532:0 . ${{BUNDLE_DIR}}\n"
-        )
-    };
-    let write =
-        |run: &str| std::fs::write(dir.path().join("template.Dockerfile"), template(run)).unwrap();
-    let run = |args: &[&str]| wharf(home.path(), dir.path(), &env.docker_host(), args);
-
-    write("RUN --mount=type=cache,target=/var/cache/x \\\n    echo cached > /tmp/ran");
-    let lint = run(&["lint", "-o", "json"]);
-    assert!(lint.status.success(), "{}", text(&lint.stdout));
-    let findings: Vec<Value> = serde_json::from_slice(&lint.stdout).unwrap();
-    let noted: Vec<(u64, &str)> = findings
-        .iter()
-        .map(|f| {
-            (
-                f["location"]["line"].as_u64().unwrap(),
-                f["code"].as_str().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        noted,
-        [
-            (1, "dockerfile-buildkit"),
-            (4, "dockerfile-buildkit"),
-            (7, "dockerfile-buildkit")
-        ]
-    );
-    let built = run(&["build"]);
-    assert!(built.status.success(), "{}", text(&built.stderr));
-    assert!(text(&built.stderr).contains("classic builder builds this image"));
-    let bundle: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join(".cnab/bundle.json")).unwrap())
-            .unwrap();
-    let image = bundle["invocationImages"][0]["image"].as_str().unwrap();
-    let ran = env
-        .docker()
-        .args(["run", "--rm", image, "cat", "/tmp/ran"])
-        .output()
-        .unwrap();
-    assert_eq!(text(&ran.stdout), "cached\n", "{}", text(&ran.stderr));
-
-    write("RUN --mount=type=secret,id=token cat /run/secrets/token");
-    let lint = run(&["lint"]);
-    assert!(!lint.status.success());
-    assert!(
-        text(&lint.stdout).contains("template.Dockerfile:4:1: error dockerfile-buildkit"),
-        "{}",
-        text(&lint.stdout)
-    );
-    let flagged = run(&["build", "--secret", "id=token,src=token.txt"]);
-    assert!(!flagged.status.success());
-    assert!(
-        text(&flagged.stderr).contains("--secret passes a BuildKit secret"),
-        "{}",
-        text(&flagged.stderr)
-    );
-    let refused = run(&["build", "--no-lint"]);
-    assert!(!refused.status.success());
-    assert!(
-        text(&refused.stderr).contains("template.Dockerfile:4: `RUN --mount=type=secret,id=token` needs a BuildKit secret mount"),
-        "{}",
-        text(&refused.stderr)
     );
 }

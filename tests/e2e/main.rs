@@ -26,6 +26,7 @@
 //! terraform release mirror.
 
 mod build;
+mod buildkit;
 mod cli;
 mod distribution;
 mod docker_mixin;

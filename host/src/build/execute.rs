@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 
-use super::image::{ImageBuild, build_image, connect};
+use super::image::{BuildRoute, ImageBuild, build_image};
 use super::inputs::BuildInputs;
 use super::plan::BuildPlan;
 use super::stage::{StagedMixin, Staging, stage};
@@ -28,6 +28,8 @@ pub async fn execute(
     inputs: &BuildInputs,
     plan: &BuildPlan,
     host: &MixinHost,
+    docker: &bollard::Docker,
+    route: BuildRoute<'_>,
     no_cache: bool,
     progress: &mut dyn FnMut(&str),
 ) -> Result<BuildResult> {
@@ -70,9 +72,8 @@ pub async fn execute(
         "Building the invocation image {}...\n",
         plan.image
     ));
-    let docker = connect().await?;
     let image_id = build_image(
-        &docker,
+        docker,
         ImageBuild {
             context: Box::pin(context),
             dockerfile: DOCKERFILE,
@@ -80,6 +81,7 @@ pub async fn execute(
             build_args: &build_args,
             no_cache,
         },
+        route,
         progress,
     )
     .await?;

@@ -1,12 +1,17 @@
-//! Building the invocation image through the Docker Engine API.
+//! Building the invocation image through the Docker Engine API: with
+//! dockerd's BuildKit (see [`super::buildkit`]) or, where it has none, the
+//! classic builder.
 
 use std::collections::HashMap;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bollard::Docker;
-use bollard::models::ImageId;
+use bollard::models::{BuildInfoAux, ImageId};
 use bollard::query_parameters::BuildImageOptionsBuilder;
 use futures_util::StreamExt;
+
+use super::build_secrets::BuildSecret;
+use crate::runtime::Masker;
 
 /// Connects to the Docker daemon named by `DOCKER_HOST` (default the local
 /// socket) and agrees on an API version. Nothing calls this until an image
@@ -37,9 +42,43 @@ pub struct ImageBuild<'a> {
     pub no_cache: bool,
 }
 
-/// Builds the image, streaming Docker's progress to `progress`, and
-/// returns its ID.
+/// Which builder builds the image, and what BuildKit's session serves.
+pub enum BuildRoute<'a> {
+    /// Docker's classic builder.
+    Classic,
+    /// BuildKit, with progress streamed (no secrets, no ssh agent).
+    BuildKit,
+    /// BuildKit with a session that serves secrets and the ssh agent.
+    BuildKitWithSecrets {
+        secrets: &'a [BuildSecret],
+        ssh: bool,
+        masker: &'a Masker,
+    },
+}
+
+/// Builds the image along `route` and returns its ID.
 pub async fn build_image(
+    docker: &Docker,
+    build: ImageBuild<'_>,
+    route: BuildRoute<'_>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<String> {
+    match route {
+        BuildRoute::Classic => build_classic(docker, build, progress).await,
+        BuildRoute::BuildKit => super::buildkit::build_streaming(docker, build, progress).await,
+        BuildRoute::BuildKitWithSecrets {
+            secrets,
+            ssh,
+            masker,
+        } => {
+            super::buildkit::build_with_secrets(docker, build, secrets, ssh, masker, progress).await
+        }
+    }
+}
+
+/// Builds the image with the classic builder, streaming Docker's
+/// progress to `progress`, and returns its ID.
+pub async fn build_classic(
     docker: &Docker,
     build: ImageBuild<'_>,
     progress: &mut dyn FnMut(&str),
@@ -66,20 +105,23 @@ pub async fn build_image(
         if let Some(text) = info.stream.as_deref().or(info.status.as_deref()) {
             progress(text);
         }
-        if let Some(ImageId { id: Some(id) }) = info.aux {
+        if let Some(BuildInfoAux::Default(ImageId { id: Some(id) })) = info.aux {
             image_id = Some(id);
         }
     }
     match image_id {
         Some(id) => Ok(id),
-        None => {
-            let inspect = docker
-                .inspect_image(build.tag)
-                .await
-                .with_context(|| format!("Docker built no image called {}", build.tag))?;
-            inspect
-                .id
-                .context("Docker reported the image without an ID")
-        }
+        None => image_id_of(docker, build.tag).await,
     }
+}
+
+/// The ID of the image `tag` names, for a build that did not report it.
+pub async fn image_id_of(docker: &Docker, tag: &str) -> Result<String> {
+    let inspect = docker
+        .inspect_image(tag)
+        .await
+        .with_context(|| format!("Docker built no image called {tag}"))?;
+    inspect
+        .id
+        .context("Docker reported the image without an ID")
 }

@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
 use super::dockerfile::{DEFAULT_BASE_IMAGE, default_template};
+use super::frontend::Builder;
 use super::stamp::InputDigest;
 use super::{BuildOptions, context, runtime_binary};
 use crate::digest::Digest;
@@ -60,7 +61,6 @@ pub async fn gather(
         &bundle_dir,
         options.base_image.as_deref(),
     )?;
-    let template = for_classic_builder(&manifest, &template, progress)?;
     let files = bundle_files(&bundle_dir)?;
     Ok(BuildInputs {
         manifest_path,
@@ -71,44 +71,12 @@ pub async fn gather(
         runtime,
         mixins,
         build_args: options.build_args.clone(),
+        builder: options.builder,
+        secret_ids: options.secrets.iter().map(|s| s.id.clone()).collect(),
+        ssh: options.ssh,
         custom_overrides,
         files,
     })
-}
-
-/// The template with what only BuildKit reads dropped (see
-/// [`super::classic`]), saying so once; what cannot be dropped stops the
-/// build with every such line.
-fn for_classic_builder(
-    manifest: &Manifest,
-    template: &str,
-    progress: &mut dyn FnMut(&str),
-) -> Result<String> {
-    let adapted = super::classic::adapt(template);
-    let file = manifest
-        .dockerfile
-        .as_deref()
-        .unwrap_or("the default template");
-    let listed = |refused: bool| -> Vec<String> {
-        adapted
-            .notes
-            .iter()
-            .filter(|n| n.refused == refused)
-            .map(|n| format!("{file}:{}: {}", n.line, n.message))
-            .collect()
-    };
-    let refused = listed(true);
-    if !refused.is_empty() {
-        bail!("{}", refused.join("\n"));
-    }
-    let changed = listed(false);
-    if !changed.is_empty() {
-        progress(&format!(
-            "Docker's classic builder builds this image; what only BuildKit reads is left out:\n  {}\n",
-            changed.join("\n  ")
-        ));
-    }
-    Ok(adapted.text)
 }
 
 /// `--name` and `--version` over porter.yaml's, as Porter's `build` has
@@ -157,7 +125,8 @@ pub struct BuildInputs {
     pub manifest_text: String,
     /// The parsed manifest.
     pub manifest: Manifest,
-    /// The Dockerfile template: the author's, or the default one.
+    /// The Dockerfile template: the author's, or the default one, as
+    /// written (the builder's reading of it is settled when building).
     pub template: String,
     /// The static runtime's bytes.
     pub runtime: Vec<u8>,
@@ -165,6 +134,13 @@ pub struct BuildInputs {
     pub mixins: Vec<ResolvedMixin>,
     /// `--build-arg NAME=VALUE`, in the order given.
     pub build_args: Vec<(String, String)>,
+    /// The builder asked for.
+    pub builder: Builder,
+    /// The ids of `--secret`s: which secrets a step may mount. Their bytes
+    /// are no input: like BuildKit's cache, a build does not depend on them.
+    pub secret_ids: Vec<String>,
+    /// `--ssh default`.
+    pub ssh: bool,
     /// `--custom a.b=value` applied: the overridden top-level custom keys.
     pub custom_overrides: Map<String, Value>,
     /// The bundle's files that go into the context (sorted), `.cnab/`
@@ -189,6 +165,11 @@ impl BuildInputs {
         for (k, v) in &self.build_args {
             digest.add("build-arg", format!("{k}={v}").as_bytes());
         }
+        digest.add("builder", self.builder.describe().as_bytes());
+        for id in &self.secret_ids {
+            digest.add("secret", id.as_bytes());
+        }
+        digest.add("ssh", if self.ssh { b"1" } else { b"0" });
         digest.add(
             "custom",
             Value::Object(self.custom_overrides.clone())

@@ -244,11 +244,11 @@ async fn mixin_findings(
     (findings, missing)
 }
 
-/// What the classic builder cannot read in the Dockerfile template (see
-/// [`super::classic`]): warnings for what the build leaves out, errors for
-/// what stops it.
+/// What the builder a build here would use (see [`super::frontend`])
+/// cannot read in the Dockerfile template: warnings for what the build
+/// leaves out, errors for what stops it.
 fn template_findings(template: &Path, text: &str) -> Vec<LintFinding> {
-    super::classic::adapt(text)
+    super::frontend::adapt(text, super::frontend::Builder::from_env())
         .notes
         .into_iter()
         .map(|note| LintFinding {
@@ -257,9 +257,9 @@ fn template_findings(template: &Path, text: &str) -> Vec<LintFinding> {
             } else {
                 Level::Warning
             },
-            code: "dockerfile-buildkit".into(),
+            code: "dockerfile-syntax".into(),
             source: "manifest".into(),
-            title: "BuildKit-only Dockerfile syntax".into(),
+            title: "Dockerfile syntax the builder does not read".into(),
             message: note.message,
             location: FindingLocation {
                 file: template.to_path_buf(),

@@ -12,14 +12,18 @@
 //!    mixins, manifest, Dockerfile, bundle.json), build the image through
 //!    the Docker Engine, and record the result.
 
-pub mod bundle_json;
 #[cfg(feature = "cli")]
-pub mod classic;
+pub mod build_secrets;
+#[cfg(feature = "cli")]
+pub mod buildkit;
+pub mod bundle_json;
 #[cfg(feature = "cli")]
 pub mod context;
 pub mod dockerfile;
 #[cfg(feature = "cli")]
 pub mod execute;
+#[cfg(feature = "cli")]
+pub mod frontend;
 #[cfg(feature = "cli")]
 pub mod image;
 #[cfg(feature = "cli")]
@@ -40,7 +44,11 @@ pub mod stage;
 #[cfg(feature = "cli")]
 pub mod stamp;
 
+#[cfg(feature = "cli")]
+pub use build_secrets::BuildSecret;
 pub use bundle_json::{Stamp, StampedMixin, bundle_for};
+#[cfg(feature = "cli")]
+pub use frontend::Builder;
 #[cfg(feature = "cli")]
 pub use pipeline::{BuildOptions, BuildResult, build};
 #[cfg(feature = "cli")]

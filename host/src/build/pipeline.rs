@@ -7,7 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
+use super::build_secrets::{self, BuildSecret};
 use super::dockerfile::MixinLines;
+use super::frontend::{self, Builder};
+use super::image::{BuildRoute, connect};
 use super::inputs::{BuildInputs, gather};
 use super::plan::{BuildPlan, Freshness, mixin_input};
 use super::stamp::read_stamp;
@@ -37,6 +40,13 @@ pub struct BuildOptions {
     /// `--version`: the bundle's version instead of porter.yaml's (which
     /// may have none), as Porter's CI pipelines pass it.
     pub version: Option<String>,
+    /// The builder asked for (see [`Builder::from_env`]); the classic one
+    /// builds anyway where the daemon has no BuildKit.
+    pub builder: Builder,
+    /// `--secret`: what a `RUN --mount=type=secret` step may mount.
+    pub secrets: Vec<BuildSecret>,
+    /// `--ssh default`: forward the ssh agent at `$SSH_AUTH_SOCK`.
+    pub ssh: bool,
 }
 
 /// What a build produced.
@@ -59,7 +69,8 @@ pub async fn build(
     catalog: &Catalog,
     progress: &mut dyn FnMut(&str),
 ) -> Result<BuildResult> {
-    let inputs = gather(options, host, catalog, progress).await?;
+    let masker = build_secrets::read_all(&options.secrets)?;
+    let mut inputs = gather(options, host, catalog, progress).await?;
     let digest = inputs.digest()?;
     let bundle_json = inputs.bundle_dir.join(".cnab/bundle.json");
     let previous = read_stamp(&inputs.bundle_dir);
@@ -81,9 +92,61 @@ pub async fn build(
             tracing::debug!(inputs = %digest, reason, "build: building");
         }
     }
+    let docker = connect().await?;
+    let builder = settle_builder(&docker, inputs.builder, progress).await?;
+    let file = inputs
+        .manifest
+        .dockerfile
+        .clone()
+        .unwrap_or_else(|| "the default template".into());
+    let adapted = frontend::adapt_for_build(
+        &inputs.template,
+        &file,
+        builder,
+        &inputs.secret_ids,
+        progress,
+    )?;
+    let route = match builder {
+        Builder::Classic => BuildRoute::Classic,
+        Builder::BuildKit if adapted.secrets.is_empty() && !adapted.ssh && !options.ssh => {
+            BuildRoute::BuildKit
+        }
+        Builder::BuildKit => BuildRoute::BuildKitWithSecrets {
+            secrets: &options.secrets,
+            ssh: options.ssh,
+            masker: &masker,
+        },
+    };
+    inputs.template = adapted.text;
     let lines = mixin_lines(&inputs).await?;
     let plan = BuildPlan::new(&inputs, digest, lines);
-    super::execute::execute(&inputs, &plan, host, options.no_cache, progress).await
+    super::execute::execute(
+        &inputs,
+        &plan,
+        host,
+        &docker,
+        route,
+        options.no_cache,
+        progress,
+    )
+    .await
+}
+
+/// The builder to use: the one asked for, unless it is BuildKit and the
+/// daemon has none, which is said (once, here) and the classic one used.
+async fn settle_builder(
+    docker: &bollard::Docker,
+    asked: Builder,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Builder> {
+    if asked == Builder::Classic || super::buildkit::available(docker).await? {
+        return Ok(asked);
+    }
+    progress(
+        "This Docker daemon has no BuildKit Wharf can use (it needs a Linux daemon with Engine \
+         API 1.39 or later); building with Docker's classic builder instead\n",
+    );
+    Ok(Builder::Classic)
 }
 
 /// Asks each mixin for its Dockerfile lines, and refuses any a mixin may

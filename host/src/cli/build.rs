@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use wharf::build::{BuildOptions, lint};
+use wharf::build::build_secrets::parse_ssh as check_ssh;
+use wharf::build::{BuildOptions, BuildSecret, Builder, lint};
 use wharf::explain;
 use wharf::manifest::{self, MANIFEST_FILE};
 use wharf::scaffold::bundle as create;
@@ -58,11 +59,14 @@ pub struct BuildArgs {
     /// Resolve every mixin again and rewrite wharf.lock.
     #[arg(long)]
     update_lock: bool,
-    /// Porter's `--secret` and `--ssh` (BuildKit's): refused with the
-    /// reason, rather than as unknown flags.
-    #[arg(long, value_name = "id=NAME,src=FILE", hide = true)]
-    secret: Vec<String>,
-    #[arg(long, value_name = "default|ID=PATH", hide = true)]
+    /// A secret a `RUN --mount=type=secret,id=NAME` step may read,
+    /// id=NAME,src=FILE or id=NAME,env=VAR (repeatable). Its bytes reach no
+    /// image layer, log or record.
+    #[arg(long, value_name = "id=NAME,src=FILE|env=VAR")]
+    secret: Vec<BuildSecret>,
+    /// Forward the ssh agent at $SSH_AUTH_SOCK to `RUN --mount=type=ssh`
+    /// steps: `default`.
+    #[arg(long, value_name = "default", value_parser = parse_ssh)]
     ssh: Vec<String>,
     /// The bundle's name, instead of porter.yaml's.
     #[arg(long)]
@@ -75,18 +79,13 @@ pub struct BuildArgs {
     registry: super::distribution::RegistryArgs,
 }
 
+/// `--ssh`, checked against the agent Wharf can forward.
+fn parse_ssh(spec: &str) -> Result<String, String> {
+    check_ssh(spec).map(|()| spec.to_string())
+}
+
 pub async fn build(args: BuildArgs) -> Result<ExitCode> {
     let path = args.manifest.path();
-    if let Some(flag) = [("--secret", &args.secret), ("--ssh", &args.ssh)]
-        .into_iter()
-        .find_map(|(flag, values)| (!values.is_empty()).then_some(flag))
-    {
-        bail!(
-            "{flag} passes a BuildKit secret or ssh agent to the build, and Wharf builds with \
-             Docker's classic builder, which has neither (the README's \"Where Wharf and Porter \
-             v1 differ\" says why); put what the build needs in the bundle directory instead"
-        );
-    }
     let (host, catalog) = open()?;
     if !args.no_lint {
         let findings = lint::lint(&path, &host, &catalog).await;
@@ -120,6 +119,9 @@ pub async fn build(args: BuildArgs) -> Result<ExitCode> {
         },
         name: args.name,
         version: args.version,
+        builder: Builder::from_env(),
+        secrets: args.secret,
+        ssh: !args.ssh.is_empty(),
     };
     let result = wharf::build::build(&options, &host, &catalog, &mut progress_line).await?;
     if result.up_to_date {

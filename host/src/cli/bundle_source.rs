@@ -123,6 +123,7 @@ async fn build(
             update_lock: false,
             registry: registry.options(),
         },
+        builder: wharf::build::Builder::from_env(),
         ..wharf::build::BuildOptions::default()
     };
     let result = wharf::build::build(&options, &host, &catalog, progress)

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::*;
 use crate::build::dockerfile::default_template;
+use crate::build::frontend::Builder;
 use crate::build::inputs::{bundle_files, custom_overrides};
 use crate::manifest;
 
@@ -35,6 +36,9 @@ fn inputs(dir: &Path) -> BuildInputs {
         runtime: b"\x7fELF runtime".to_vec(),
         mixins: Vec::new(),
         build_args: Vec::new(),
+        builder: Builder::BuildKit,
+        secret_ids: Vec::new(),
+        ssh: false,
         custom_overrides: Map::new(),
         files: bundle_files(dir).unwrap(),
     }
@@ -103,6 +107,9 @@ fn the_inputs_digest_follows_every_input_and_nothing_else() {
         }),
         base
     );
+    assert_ne!(changed(&|i| i.builder = Builder::Classic), base);
+    assert_ne!(changed(&|i| i.secret_ids.push("token".into())), base);
+    assert_ne!(changed(&|i| i.ssh = true), base);
 
     let helpers = dir.path().join("helpers.sh");
     std::fs::write(&helpers, "echo bye\n").unwrap();
