@@ -247,6 +247,93 @@ fn buildkit_progress_streams_step_by_step() {
     assert!(log.contains(&format!("{number} DONE")), "{log}");
 }
 
+/// `--ssh default` forwards the agent at `$SSH_AUTH_SOCK` to a `RUN
+/// --mount=type=ssh` step; without it BuildKit refuses the step, and
+/// without an agent the flag says what to start.
+#[test]
+fn ssh_default_forwards_the_agent_to_an_ssh_mount() {
+    let env = ensure_docker();
+    let home = scratch_dir();
+    let dir = scratch_dir();
+    let agent_dir = scratch_dir();
+    let socket = agent_dir.path().join("agent.sock");
+    let mut agent = Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&socket)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("ssh-agent runs (scripts/setup-machine installs openssh-client)");
+    for _ in 0..100 {
+        if socket.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(socket.exists(), "ssh-agent made no socket");
+    let template = format!(
+        "FROM {BUSYBOX_IMAGE}\n# PORTER_INIT\nRUN --mount=type=ssh sh -c 'echo {}; test -S \"$SSH_AUTH_SOCK\" && echo forwarded > /agent'\n# PORTER_MIXINS\n",
+        run_id()
+    );
+    write_bundle(dir.path(), "buildkit-ssh", &template);
+    let build = |agent: Option<&Path>, args: &[&str]| -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wharf"));
+        cmd.args(args)
+            .current_dir(dir.path())
+            .env("WHARF_HOME", home.path())
+            .env("WHARF_RUNTIME", runtime_binary())
+            .env("DOCKER_HOST", env.docker_host())
+            .env_remove("SSH_AUTH_SOCK");
+        if let Some(agent) = agent {
+            cmd.env("SSH_AUTH_SOCK", agent);
+        }
+        cmd.output().unwrap()
+    };
+
+    let no_agent = build(None, &["build", "--ssh", "default"]);
+    assert!(!no_agent.status.success());
+    assert!(
+        text(&no_agent.stderr).contains("$SSH_AUTH_SOCK, which is not set"),
+        "{}",
+        text(&no_agent.stderr)
+    );
+    let other = build(Some(&socket), &["build", "--ssh", "github=/tmp/key"]);
+    assert!(!other.status.success());
+    assert!(text(&other.stderr).contains("forwards only the ssh agent"));
+
+    let built = build(Some(&socket), &["build", "--ssh", "default"]);
+    let _ = agent.kill();
+    let _ = agent.wait();
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    assert!(
+        text(&built.stderr).contains("the ssh agent"),
+        "{}",
+        text(&built.stderr)
+    );
+    let out = env
+        .docker()
+        .args([
+            "run",
+            "--rm",
+            "--entrypoint",
+            "cat",
+            &built_image(dir.path()),
+            "/agent",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout), "forwarded\n", "{}", text(&out.stderr));
+
+    // Without --ssh, BuildKit has no agent to mount and the step fails.
+    let without = build(Some(&socket), &["build", "--no-cache"]);
+    assert!(!without.status.success());
+    assert!(
+        text(&without.stderr).contains("BuildKit could not build the invocation image"),
+        "{}",
+        text(&without.stderr)
+    );
+}
+
 /// `DOCKER_BUILDKIT=0`, as with the docker CLI, asks for the classic
 /// builder: what only changes caching or the frontend is left out with a
 /// note and the image builds; a secret mount cannot be left out, so lint

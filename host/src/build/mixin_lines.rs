@@ -23,8 +23,9 @@
 //! template's escape character, comments and blank lines skipped inside a
 //! continuation. A line may not end in a continuation (it would swallow the
 //! line Wharf writes after it), carry control characters, look like a parser
-//! directive (`# escape=`), or open a heredoc (`<<EOF`: Wharf builds with the
-//! classic builder, which would run the heredoc's body as instructions).
+//! directive (`# escape=`), or open a heredoc (`<<EOF`: neither dockerd
+//! 20.10's built-in frontend nor the classic builder reads heredocs; they
+//! would run its body as instructions).
 //!
 //! `RUN` lines still run as root at build time and shape the image every
 //! mixin's programs run in: they are as trusted as the base image, which is

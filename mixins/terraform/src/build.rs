@@ -7,8 +7,8 @@
 //! `sha256sum`, `unzip`, `curl` or `wget`), and installs the missing ones
 //! with apt-get when the base has apt, so Porter's `debian:stable-slim` base
 //! and a busybox base both work. Unlike Porter's lines, nothing needs
-//! BuildKit (no cache mounts, no heredocs): Wharf builds with the classic
-//! builder.
+//! BuildKit (no cache mounts, no heredocs), so Wharf's classic-builder
+//! fallback builds them too.
 //!
 //! Further lines appear only when the configuration asks for them: the
 //! run-time configuration file (see [`crate::config::RuntimeConfig`]) and,
