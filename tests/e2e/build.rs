@@ -13,14 +13,31 @@ use wharf_test_support::runtime::runtime_binary;
 use wharf_test_support::{guest_wasm, scratch_dir};
 
 pub(crate) fn wharf(home: &Path, dir: &Path, docker_host: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wharf"))
+    wharf_with_env(home, dir, docker_host, &[], args)
+}
+
+/// [`wharf`] with environment variables set, or unset where `None`.
+pub(crate) fn wharf_with_env(
+    home: &Path,
+    dir: &Path,
+    docker_host: &str,
+    vars: &[(&str, Option<&std::ffi::OsStr>)],
+    args: &[&str],
+) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wharf"));
+    command
         .args(args)
         .current_dir(dir)
         .env("WHARF_HOME", home)
         .env("WHARF_RUNTIME", runtime_binary())
-        .env("DOCKER_HOST", docker_host)
-        .output()
-        .expect("wharf runs")
+        .env("DOCKER_HOST", docker_host);
+    for (name, value) in vars {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command.output().expect("wharf runs")
 }
 
 pub(crate) fn text(bytes: &[u8]) -> String {

@@ -9,11 +9,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use wharf_test_support::docker::{BUSYBOX_IMAGE, DEBIAN_IMAGE, ensure_docker};
-use wharf_test_support::runtime::runtime_binary;
+use wharf_test_support::docker::{BUSYBOX_IMAGE, DEBIAN_IMAGE, DockerEnv, ensure_docker};
 use wharf_test_support::scratch_dir;
 
-use crate::build::{exec_only_manifest, text, wharf};
+use crate::build::{exec_only_manifest, text, wharf, wharf_with_env};
 
 /// Porter v1's `porter create` template (getporter/porter, 9b11297), on
 /// the test's Debian image: a frontend pin, apt cache mounts and a linked
@@ -89,6 +88,28 @@ fn files_containing(root: &Path, needle: &[u8]) -> Vec<String> {
     found
 }
 
+/// That `out` is a failure whose stderr says `words`.
+fn assert_fails_saying(out: &Output, words: &str) {
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "succeeded:\n{stderr}");
+    assert!(stderr.contains(words), "{stderr}");
+}
+
+/// The contents of `file` in `image`.
+fn cat_in_image(env: &DockerEnv, image: &str, file: &str) -> String {
+    let out = env
+        .docker()
+        .args(["run", "--rm", "--entrypoint", "cat", image, file])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cat {file} in {image}: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
 fn built_image(dir: &Path) -> String {
     let bundle: Value =
         serde_json::from_slice(&std::fs::read(dir.join(".cnab/bundle.json")).unwrap()).unwrap();
@@ -148,15 +169,7 @@ fn porter_create_template_builds_with_a_secret_that_lands_nowhere() {
     );
 
     let image = built_image(dir.path());
-    let cat = |file: &str| {
-        let out = env
-            .docker()
-            .args(["run", "--rm", "--entrypoint", "cat", &image, file])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        text(&out.stdout)
-    };
+    let cat = |file: &str| cat_in_image(&env, &image, file);
     assert_eq!(cat("/token-length").trim(), secret.len().to_string());
     let digest = Command::new("sha256sum")
         .arg(&secret_file)
@@ -208,12 +221,7 @@ fn porter_create_template_builds_with_a_secret_that_lands_nowhere() {
         "--secret",
         "id=token,src=/nonexistent/t",
     ]);
-    assert!(!missing.status.success());
-    assert!(
-        text(&missing.stderr).contains("--secret id=token: cannot read /nonexistent/t"),
-        "{}",
-        text(&missing.stderr)
-    );
+    assert_fails_saying(&missing, "--secret id=token: cannot read /nonexistent/t");
 }
 
 /// Without secrets, BuildKit's progress streams as `--progress=plain`
@@ -277,29 +285,14 @@ fn ssh_default_forwards_the_agent_to_an_ssh_mount() {
     );
     write_bundle(dir.path(), "buildkit-ssh", &template);
     let build = |agent: Option<&Path>, args: &[&str]| -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wharf"));
-        cmd.args(args)
-            .current_dir(dir.path())
-            .env("WHARF_HOME", home.path())
-            .env("WHARF_RUNTIME", runtime_binary())
-            .env("DOCKER_HOST", env.docker_host())
-            .env_remove("SSH_AUTH_SOCK");
-        if let Some(agent) = agent {
-            cmd.env("SSH_AUTH_SOCK", agent);
-        }
-        cmd.output().unwrap()
+        let vars = [("SSH_AUTH_SOCK", agent.map(Path::as_os_str))];
+        wharf_with_env(home.path(), dir.path(), &env.docker_host(), &vars, args)
     };
 
     let no_agent = build(None, &["build", "--ssh", "default"]);
-    assert!(!no_agent.status.success());
-    assert!(
-        text(&no_agent.stderr).contains("$SSH_AUTH_SOCK, which is not set"),
-        "{}",
-        text(&no_agent.stderr)
-    );
+    assert_fails_saying(&no_agent, "$SSH_AUTH_SOCK, which is not set");
     let other = build(Some(&socket), &["build", "--ssh", "github=/tmp/key"]);
-    assert!(!other.status.success());
-    assert!(text(&other.stderr).contains("forwards only the ssh agent"));
+    assert_fails_saying(&other, "forwards only the ssh agent");
 
     let built = build(Some(&socket), &["build", "--ssh", "default"]);
     let _ = agent.kill();
@@ -310,28 +303,14 @@ fn ssh_default_forwards_the_agent_to_an_ssh_mount() {
         "{}",
         text(&built.stderr)
     );
-    let out = env
-        .docker()
-        .args([
-            "run",
-            "--rm",
-            "--entrypoint",
-            "cat",
-            &built_image(dir.path()),
-            "/agent",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(text(&out.stdout), "forwarded\n", "{}", text(&out.stderr));
+    assert_eq!(
+        cat_in_image(&env, &built_image(dir.path()), "/agent"),
+        "forwarded\n"
+    );
 
     // Without --ssh, BuildKit has no agent to mount and the step fails.
     let without = build(Some(&socket), &["build", "--no-cache"]);
-    assert!(!without.status.success());
-    assert!(
-        text(&without.stderr).contains("BuildKit could not build the invocation image"),
-        "{}",
-        text(&without.stderr)
-    );
+    assert_fails_saying(&without, "BuildKit could not build the invocation image");
 }
 
 /// `DOCKER_BUILDKIT=0`, as with the docker CLI, asks for the classic
@@ -350,15 +329,8 @@ fn docker_buildkit_zero_builds_with_the_classic_builder() {
         )
     };
     let classic = |args: &[&str]| -> Output {
-        Command::new(env!("CARGO_BIN_EXE_wharf"))
-            .args(args)
-            .current_dir(dir.path())
-            .env("WHARF_HOME", home.path())
-            .env("WHARF_RUNTIME", runtime_binary())
-            .env("DOCKER_HOST", env.docker_host())
-            .env("DOCKER_BUILDKIT", "0")
-            .output()
-            .unwrap()
+        let vars = [("DOCKER_BUILDKIT", Some("0".as_ref()))];
+        wharf_with_env(home.path(), dir.path(), &env.docker_host(), &vars, args)
     };
 
     write_bundle(
@@ -377,19 +349,10 @@ fn docker_buildkit_zero_builds_with_the_classic_builder() {
     let built = classic(&["build"]);
     assert!(built.status.success(), "{}", text(&built.stderr));
     assert!(text(&built.stderr).contains("Docker's classic builder builds this image"));
-    let ran = env
-        .docker()
-        .args([
-            "run",
-            "--rm",
-            "--entrypoint",
-            "cat",
-            &built_image(dir.path()),
-            "/tmp/ran",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(text(&ran.stdout), "cached\n", "{}", text(&ran.stderr));
+    assert_eq!(
+        cat_in_image(&env, &built_image(dir.path()), "/tmp/ran"),
+        "cached\n"
+    );
 
     write_bundle(
         dir.path(),
@@ -404,12 +367,8 @@ fn docker_buildkit_zero_builds_with_the_classic_builder() {
         text(&lint.stdout)
     );
     let refused = classic(&["build", "--no-lint"]);
-    assert!(!refused.status.success());
-    assert!(
-        text(&refused.stderr).contains(
-            "template.Dockerfile:4: `RUN --mount=type=secret,id=token` needs a BuildKit secret mount"
-        ),
-        "{}",
-        text(&refused.stderr)
+    assert_fails_saying(
+        &refused,
+        "template.Dockerfile:4: `RUN --mount=type=secret,id=token` needs a BuildKit secret mount",
     );
 }
