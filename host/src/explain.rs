@@ -1,5 +1,7 @@
 //! `wharf explain`: what a bundle takes, gives and does, in Porter's shape.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -30,6 +32,10 @@ pub struct Explanation {
     /// Mixins it uses that are not installed here.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_mixins: Vec<String>,
+    /// The environment variables each mixin is granted (`grant: env:`), by
+    /// mixin; only mixins with a grant are listed.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub granted_env: BTreeMap<String, Vec<String>>,
     /// It requires Docker (`required: docker`): its runs need the host's
     /// Docker daemon, which `--allow-docker-host-access` grants.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -183,6 +189,17 @@ pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation 
             .collect(),
         mixins: manifest.mixins.iter().map(|m| m.name.clone()).collect(),
         missing_mixins,
+        granted_env: manifest
+            .mixins
+            .iter()
+            .filter(|m| !m.grant.env.is_empty())
+            .map(|m| {
+                (
+                    m.name.clone(),
+                    m.grant.env_names().map(String::from).collect(),
+                )
+            })
+            .collect(),
         docker_host_access: manifest.requires_docker(),
     }
 }
@@ -255,6 +272,7 @@ pub fn explain_bundle(bundle: &crate::cnab::Bundle) -> Explanation {
         dependencies: Vec::new(),
         mixins: stamp_mixins,
         missing_mixins: Vec::new(),
+        granted_env: BTreeMap::new(),
         docker_host_access: bundle.requires_extension(crate::cnab::contract::DOCKER_EXTENSION),
     }
 }

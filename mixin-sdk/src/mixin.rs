@@ -191,7 +191,7 @@ pub mod glue {
     }
 
     /// Makes relative paths mean the bundle directory. The host names it in
-    /// PWD (the only variable a mixin sees) because wasi-libc starts every
+    /// PWD (with the variables the bundle grants, all a mixin sees) because wasi-libc starts every
     /// component in `/`.
     fn enter_bundle_dir() {
         if let Some(dir) = std::env::var_os("PWD") {

@@ -18,6 +18,7 @@ use std::path::Path;
 use wharf_test_support::cli::{Wharf, write_file};
 use wharf_test_support::docker::{DEBIAN_IMAGE, SOCKET, ensure_docker};
 use wharf_test_support::docker_proxy::DockerProxy;
+use wharf_test_support::registry::TestRegistry;
 use wharf_test_support::{guest_wasm, scratch_dir};
 
 const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
@@ -131,5 +132,136 @@ fn a_docker_step_runs_a_local_image_and_captures_its_output() {
     assert_eq!(
         statuses,
         ["\"uninstall\" \"succeeded\"", "\"install\" \"succeeded\""]
+    );
+}
+
+/// Porter's `login` with no fields, through the grant the bundle gives:
+/// the docker mixin reads exactly `$DOCKER_USERNAME` and `$DOCKER_PASSWORD`,
+/// which reach the docker CLI (its config holds them after the login), and
+/// a component granted one variable sees that one (and `PWD`, its working
+/// directory) and no other, although the container has more set.
+#[test]
+fn a_login_with_no_fields_reads_only_the_granted_variables() {
+    ensure_docker();
+    let registry = TestRegistry::start();
+    let work = scratch_dir();
+    let manifest = format!(
+        r#"schemaVersion: 1.0.1
+name: docker-login
+version: 0.1.0
+dockerfile: Dockerfile.tmpl
+required:
+  - docker
+mixins:
+  - exec
+  - docker:
+    grant:
+      env: [DOCKER_USERNAME, DOCKER_PASSWORD]
+  - hostile-process:
+    grant:
+      env: [DOCKER_USERNAME]
+credentials:
+  - name: registry_user
+    env: DOCKER_USERNAME
+  - name: registry_password
+    env: DOCKER_PASSWORD
+  - name: unrelated
+    env: UNRELATED_TOKEN
+outputs:
+  - name: logged_in
+    type: string
+    applyTo: [install]
+  - name: mixin_env
+    type: string
+    applyTo: [install]
+install:
+  - docker:
+      description: Log in with the granted variables
+      login:
+        arguments: ["{registry}"]
+  - exec:
+      description: Check what the CLI stored
+      command: ./check-login.sh
+      outputs:
+        - name: logged_in
+          regex: '(\d+)'
+  - hostile-process:
+      description: Read the environment it was given
+      do: read-env
+uninstall:
+  - exec:
+      description: Nothing to undo
+      command: "true"
+"#,
+        registry = registry.host()
+    );
+    write_file(work.path(), "porter.yaml", &manifest);
+    write_file(
+        work.path(),
+        "Dockerfile.tmpl",
+        &format!(
+            "FROM {DEBIAN_IMAGE}\n# PORTER_INIT\n# PORTER_MIXINS\n\
+             COPY --chown=65532:0 . ${{BUNDLE_DIR}}\n"
+        ),
+    );
+    // Counts the CLI's stored auths that hold exactly this user and password.
+    write_file(
+        work.path(),
+        "check-login.sh",
+        "#!/bin/sh\ngrep -c \"$(printf %s \"$DOCKER_USERNAME:$DOCKER_PASSWORD\" | base64)\" \"$HOME/.docker/config.json\"\n",
+    );
+    write_file(
+        work.path(),
+        "creds.json",
+        r#"{"schemaType": "CredentialSet", "schemaVersion": "1.0.1", "name": "login-creds",
+            "credentials": [
+              {"name": "registry_user", "source": {"env": "TEST_REGISTRY_USER"}},
+              {"name": "registry_password", "source": {"env": "TEST_REGISTRY_PASSWORD"}},
+              {"name": "unrelated", "source": {"env": "TEST_UNRELATED"}}]}"#,
+    );
+    let wharf = Wharf::new(WHARF, work.path());
+    for mixin in ["docker", "hostile-process"] {
+        let wasm = guest_wasm(mixin);
+        wharf
+            .run(&["mixins", "install", wasm.to_str().unwrap()])
+            .ok();
+    }
+    let lint = wharf.run(&["lint"]).ok();
+    assert!(lint.stdout.contains("docker-109"), "{}", lint.stdout);
+    assert!(
+        lint.stdout
+            .contains("the docker mixin may read $DOCKER_PASSWORD"),
+        "{}",
+        lint.stdout
+    );
+    let explain = wharf.run(&["explain"]).ok();
+    assert!(
+        explain
+            .stdout
+            .contains("The docker mixin is granted the environment variables DOCKER_USERNAME, DOCKER_PASSWORD."),
+        "{}",
+        explain.stdout
+    );
+    wharf.run(&["build"]).ok();
+    let install = wharf.run_with_env(
+        &[
+            "install",
+            "--allow-docker-host-access",
+            "--credential-set",
+            "creds.json",
+        ],
+        &[
+            ("TEST_REGISTRY_USER", "wharf-user"),
+            ("TEST_REGISTRY_PASSWORD", "pa55-granted-only"),
+            ("TEST_UNRELATED", "not-for-mixins"),
+        ],
+    );
+    let install = install.ok();
+    assert!(!install.stdout.contains("pa55-granted-only"));
+    assert_eq!(wharf.output_text("docker-login", "logged_in"), "1");
+    assert_eq!(
+        wharf.output_text("docker-login", "mixin_env"),
+        "DOCKER_USERNAME=wharf-user\nPWD=/cnab/app",
+        "the granted variable and the working directory the host sets, nothing else"
     );
 }

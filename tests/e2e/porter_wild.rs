@@ -24,8 +24,9 @@ enum Verdict {
 
 use Verdict::{Accepted, NeedsMixins, Rejected};
 
-/// Every file of the corpus with Porter's verdict (SOURCE.txt). The one
-/// case where Wharf still differs is marked: see `KNOWN_DIFFERENCES`.
+/// Every file of the corpus with Porter's verdict (SOURCE.txt). Wharf
+/// gives the same on each (the docker mixin's `login` with no fields lints
+/// with an info note on the grant it needs).
 const VERDICTS: &[(&str, Verdict)] = &[
     (
         "examples__aks-spring-music__porter.yaml",
@@ -155,15 +156,6 @@ const VERDICTS: &[(&str, Verdict)] = &[
     ),
 ];
 
-/// Where Wharf still says otherwise than Porter, with what it says: the
-/// docker mixin's `login` with no fields falls back to $DOCKER_USERNAME
-/// and $DOCKER_PASSWORD in Porter, which a sandboxed mixin cannot read
-/// until the mixin world grants it (issue 13, item 6).
-const KNOWN_DIFFERENCES: &[(&str, Verdict)] = &[(
-    "docker-mixin__examples__docker-mixin-test__porter.yaml",
-    Rejected(&["docker-109"]),
-)];
-
 /// Files a bundle has beside its porter.yaml that lint reads (the corpus
 /// keeps only the manifests).
 const BUNDLE_FILES: &[(&str, &str)] = &[
@@ -224,10 +216,7 @@ fn lint_and_explain_give_porters_verdict_on_every_manifest_from_the_wild() {
 
     let mut wrong = Vec::new();
     for (file, porter) in VERDICTS {
-        let expected = KNOWN_DIFFERENCES
-            .iter()
-            .find(|(f, _)| f == file)
-            .map_or(*porter, |(_, wharf)| *wharf);
+        let expected = *porter;
         if let Err(why) = check(home.path(), file, expected) {
             wrong.push(format!("{file}: expected {expected:?}: {why}"));
         }

@@ -455,3 +455,47 @@ fn terraform_installs_on_busybox_with_a_configured_working_dir() {
         uninstall.stdout
     );
 }
+
+/// A `destinationFile` outside `/cnab`, where the mixin may not write, is
+/// written by the runtime after the step (owner-only) and is there for the
+/// next step; the run's log says where it went.
+#[test]
+fn terraform_destination_file_outside_the_bundle_reaches_the_next_step() {
+    let mirror = Mirror::start();
+    let dir = terraform_bundle(&mirror, "tf-destination", BUSYBOX_IMAGE, "terraform", "");
+    let manifest = std::fs::read_to_string(dir.path().join("porter.yaml")).unwrap();
+    let manifest = manifest
+        .replace("mixins:\n", "mixins:\n  - exec\n")
+        .replace(
+            "      outputs:\n        - name: greeting\n        - name: resource_id\n        - name: info\n",
+            "      outputs:\n        - name: greeting\n          destinationFile: /home/nonroot/.tf/greeting\n        \
+             - name: resource_id\n        - name: info\n  - exec:\n      description: Read the file\n      \
+             command: cat\n      arguments: [/home/nonroot/.tf/greeting]\n      outputs:\n        \
+             - name: copied\n          regex: \"(.+)\"\n",
+        )
+        .replace(
+            "outputs:\n  - name: greeting\n",
+            "outputs:\n  - name: copied\n    type: string\n    applyTo: [install]\n  - name: greeting\n",
+        );
+    assert!(manifest.contains("destinationFile"), "{manifest}");
+    std::fs::write(dir.path().join("porter.yaml"), manifest).unwrap();
+    let wharf = wharf_with_terraform(dir.path());
+    let install = wharf
+        .run(&["install", "--param", "greeting=from-terraform"])
+        .ok();
+    assert_eq!(
+        wharf.output_text("tf-destination", "copied"),
+        "from-terraform"
+    );
+    assert!(
+        install
+            .stderr
+            .contains("wrote output greeting to /home/nonroot/.tf/greeting")
+            || install
+                .stdout
+                .contains("wrote output greeting to /home/nonroot/.tf/greeting"),
+        "{}\n{}",
+        install.stdout,
+        install.stderr
+    );
+}

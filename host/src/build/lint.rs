@@ -129,6 +129,7 @@ pub async fn lint_manifest(path: &Path, host: &MixinHost, catalog: &Catalog) -> 
     let mut missing_mixins = Vec::new();
     if let Some(manifest) = &manifest {
         findings.extend(super::porter_rules::findings(path, manifest));
+        findings.extend(grant_findings(path, manifest));
         let (found, missing) = mixin_findings(path, manifest, host, catalog).await;
         findings.extend(found);
         missing_mixins = missing;
@@ -141,6 +142,33 @@ pub async fn lint_manifest(path: &Path, host: &MixinHost, catalog: &Catalog) -> 
         manifest: manifest.filter(|_| complete),
         missing_mixins,
     }
+}
+
+/// Every grant, as an info finding at the variable, so a reviewer sees
+/// what a bundle lets each mixin read.
+fn grant_findings(path: &Path, manifest: &Manifest) -> Vec<LintFinding> {
+    manifest
+        .mixins
+        .iter()
+        .flat_map(|m| m.grant.env.iter().map(move |(var, span)| (m, var, span)))
+        .map(|(mixin, var, span)| LintFinding {
+            level: Level::Info,
+            code: "mixin-grant".into(),
+            source: "manifest".into(),
+            title: "Environment granted to a mixin".into(),
+            message: format!(
+                "the {} mixin may read ${var} when its steps run",
+                mixin.name
+            ),
+            location: FindingLocation {
+                file: path.to_path_buf(),
+                line: span.line,
+                column: span.column,
+                field: format!("mixins.{}.grant.env", mixin.name),
+            },
+            url: None,
+        })
+        .collect()
 }
 
 async fn mixin_findings(

@@ -391,6 +391,12 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
             explained.missing_mixins.join(", ")
         )?;
     }
+    for (mixin, vars) in &explained.granted_env {
+        outln!(
+            "The {mixin} mixin is granted the environment variables {}.",
+            vars.join(", ")
+        )?;
+    }
     if explained.docker_host_access {
         outln!(
             "\nThis bundle uses Docker on the host: run it with --allow-docker-host-access, \

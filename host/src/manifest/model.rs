@@ -7,6 +7,7 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::grants::MixinGrant;
 use super::yaml::{Node, Span};
 
 /// Which template delimiters a manifest uses, decided by `schemaVersion`.
@@ -165,6 +166,8 @@ pub struct MixinDeclaration {
     pub constraint: Option<String>,
     /// The mixin's configuration.
     pub config: Option<Value>,
+    /// What the bundle grants it beyond its sandbox (`grant:`).
+    pub grant: MixinGrant,
     /// Where it is declared.
     pub span: Span,
 }

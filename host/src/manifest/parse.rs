@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 
 use super::definitions::{credentials, dependencies, files, images, outputs, parameters, state};
 use super::diagnostics::{Diagnostics, ManifestError, did_you_mean, suggestion};
+use super::grants::{GRANT_KEY, MixinGrant, read_grant};
 use super::model::{
     CustomActionDefinition, Maintainer, Manifest, MixinDeclaration, RequiredExtension, Step,
     TemplateSyntax,
@@ -390,22 +391,31 @@ fn read_mixins(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<MixinDeclaration>
     let mut mixins: Vec<MixinDeclaration> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = index("mixins", i);
+        let mut grant = MixinGrant::default();
         let (spec, config) = if item.is_null() {
             r.diags
                 .warning(item.span, &path, "an empty entry in mixins is ignored");
             continue;
         } else if let Some(text) = item.scalar_text() {
             (text.to_string(), None)
-        } else if let Some([(key, value)]) = item.entries() {
+        } else if let Some((key, value)) = mixin_entry(item) {
             let Some(spec) = r.string(key, &path) else {
                 continue;
             };
+            if let Some(node) = item.entries().and_then(|e| {
+                e.iter()
+                    .find(|(k, _)| k.scalar_text() == Some(GRANT_KEY))
+                    .map(|(_, v)| v)
+            }) {
+                grant = read_grant(r, node, &path);
+            }
             (spec, (!value.is_null()).then(|| value.to_json()))
         } else {
             r.expected(
                 item,
                 &path,
-                "a mixin name (`exec`, `helm3@1.0.0`) or a map of one name to its config",
+                "a mixin name (`exec`, `helm3@1.0.0`) or a map of one name to its config, with \
+                 an optional `grant`",
             );
             continue;
         };
@@ -436,10 +446,25 @@ fn read_mixins(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<MixinDeclaration>
             name,
             constraint,
             config,
+            grant,
             span: item.span,
         });
     }
     mixins
+}
+
+/// The name and config of a `mixins:` entry that is a map: its one key,
+/// or its one key beside `grant`.
+fn mixin_entry(item: &Node) -> Option<(&Node, &Node)> {
+    match item.entries()? {
+        [(key, value)] => Some((key, value)),
+        [(a, va), (b, vb)] => match (a.scalar_text(), b.scalar_text()) {
+            (_, Some(GRANT_KEY)) if a.scalar_text() != Some(GRANT_KEY) => Some((a, va)),
+            (Some(GRANT_KEY), _) if b.scalar_text() != Some(GRANT_KEY) => Some((b, vb)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// True when every item is a step of a declared mixin (or empty).

@@ -9,6 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use super::definitions::{PARAMETER_TYPES, SCHEMA_KEYWORDS};
+use super::grants::GRANT_KEY;
 use super::parse::SCHEMA_VERSIONS;
 
 /// The porter.yaml schema with `mixins` (name, mixin schema document)
@@ -23,15 +24,17 @@ pub fn manifest_schema(mixins: &[(String, Value)]) -> Value {
             for (key, def) in defs {
                 definitions.insert(format!("{name}.{key}"), rewrite_refs(def, name));
             }
-            if defs.contains_key("config") {
-                config_entries.push(json!({
-                    "type": "object",
-                    "properties": {name: {"$ref": format!("#/definitions/{name}.config")}},
-                    "additionalProperties": false
-                }));
+            let config = if defs.contains_key("config") {
+                json!({"$ref": format!("#/definitions/{name}.config")})
             } else {
-                config_entries.push(json!({"type": "object", "properties": {name: {"type": ["object", "null"]}}, "additionalProperties": false}));
-            }
+                json!({"type": ["object", "null"]})
+            };
+            config_entries.push(json!({
+                "type": "object",
+                "properties": {name: config, GRANT_KEY: {"$ref": "#/definitions/mixinGrant"}},
+                "required": [name],
+                "additionalProperties": false
+            }));
         }
         for kind in ["installStep", "upgradeStep", "invokeStep", "uninstallStep"] {
             let refs = step_refs.entry(kind).or_insert_with(|| json!([]));
@@ -127,6 +130,12 @@ fn schema_properties(extra: Value) -> Value {
 fn base_definitions() -> Map<String, Value> {
     let apply_to = json!({"type": "array", "items": {"type": "string"}, "description": "The actions this applies to; all when absent"});
     let defs = json!({
+        "mixinGrant": {
+            "type": "object",
+            "description": "Wharf: what the mixin may have beyond its sandbox",
+            "properties": {"env": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}, "description": "Environment variables execute may read, each by name"}},
+            "additionalProperties": false
+        },
         "maintainer": {"type": "object", "properties": {"name": {"type": "string"}, "email": {"type": "string"}, "url": {"type": "string"}}, "additionalProperties": false},
         "customAction": {"type": ["object", "null"], "properties": {"description": {"type": "string"}, "modifies": {"type": "boolean"}, "stateless": {"type": "boolean"}}, "additionalProperties": false},
         "parameter": {

@@ -68,6 +68,8 @@ struct Capabilities<'a> {
     read_root: bool,
     /// A fixed clock and seeded randomness (see [`super::pure_clock`]).
     deterministic: bool,
+    /// The environment variables the guest may read: those granted.
+    guest_env: &'a [(String, String)],
 }
 
 impl<'a> Capabilities<'a> {
@@ -86,6 +88,7 @@ impl<'a> Capabilities<'a> {
             writable: &[],
             read_root: false,
             deterministic: true,
+            guest_env: &[],
         }
     }
 }
@@ -254,6 +257,7 @@ impl LoadedMixin {
             read_root: any_program,
             // Steps run real tools, which need the real time.
             deterministic: false,
+            guest_env: &grant.guest_env,
         };
         let step = step.to_string();
         let outputs = self
@@ -325,6 +329,9 @@ impl LoadedMixin {
         if capabilities.deterministic {
             super::pure_clock::make_deterministic(&mut wasi);
         }
+        for (name, value) in capabilities.guest_env {
+            wasi.env(name, value);
+        }
         let host_error = |detail: String| MixinError::Host {
             mixin: self.metadata.name.clone(),
             detail,
@@ -384,7 +391,8 @@ impl LoadedMixin {
             // Relative paths in steps (`path: outputs/x`) mean the bundle
             // directory, as they do for the commands the mixin runs. wasi-libc
             // ignores WASI's initial-cwd, so the SDK changes to $PWD instead;
-            // PWD is the only variable a mixin ever sees.
+            // PWD is the only variable a mixin sees besides those the
+            // bundle grants it (`grant: env:`).
             wasi.initial_cwd(guest_path).env("PWD", guest_path);
         }
         let state = CallState {

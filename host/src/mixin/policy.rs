@@ -225,6 +225,9 @@ pub struct ExecuteGrant {
     /// The environment commands start from (PATH defaults to
     /// [`DEFAULT_PATH`]). Nothing else of the host's environment is passed.
     pub env: Vec<(String, String)>,
+    /// The environment the mixin itself reads (WASI's): only what the
+    /// bundle grants it (`grant: env:` in porter.yaml), usually nothing.
+    pub guest_env: Vec<(String, String)>,
 }
 
 #[cfg(test)]

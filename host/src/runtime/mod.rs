@@ -21,6 +21,7 @@
 //! environment and its output made explicit, so tests run it on a
 //! temporary directory.
 
+mod destination_files;
 mod error;
 mod inputs;
 mod layout;

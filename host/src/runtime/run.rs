@@ -15,6 +15,7 @@ use crate::cnab::contract::{STATE_NAME, output_parameter_name};
 use crate::manifest::{Manifest, Step, work_dirs};
 use crate::mixin::{ExecuteGrant, HostConfig, LogLevel, MixinHost, OutputSink};
 
+use super::destination_files;
 use super::error::{RuntimeError, StepRef};
 use super::inputs::{Inputs, Invocation, read_inputs};
 use super::layout::Layout;
@@ -184,10 +185,26 @@ impl Steps<'_> {
             &format!("{step_ref}: the {} mixin runs {rendered}", step.mixin),
         );
         let mixin = self.mixins.get(&step.mixin, &step_ref).await?;
-        let config = self
-            .manifest
-            .mixin(&step.mixin)
-            .and_then(|m| m.config.as_ref());
+        let declaration = self.manifest.mixin(&step.mixin);
+        let config = declaration.and_then(|m| m.config.as_ref());
+        // Exactly the granted variables that are set; nothing else.
+        let guest_env: Vec<(String, String)> = declaration
+            .into_iter()
+            .flat_map(|m| m.grant.env_names())
+            .filter_map(|name| Some((name.to_string(), self.env.get(name)?.clone())))
+            .collect();
+        if !guest_env.is_empty() {
+            let names: Vec<&str> = guest_env.iter().map(|(k, _)| k.as_str()).collect();
+            debug(
+                self.sink,
+                self.inputs,
+                &format!(
+                    "{step_ref}: the {} mixin is granted {}",
+                    step.mixin,
+                    names.join(", ")
+                ),
+            );
+        }
         let app_dir = self.layout.app_dir();
         let mut writable: Vec<_> = work_dirs::for_step(&step.mixin, config, &rendered)
             .map_err(|message| RuntimeError::StepFailed {
@@ -219,6 +236,7 @@ impl Steps<'_> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            guest_env,
         };
         let result = mixin.execute(self.action, &rendered, &grant).await;
         self.sink.flush();
@@ -236,6 +254,30 @@ impl Steps<'_> {
                 message,
             }
         })?;
+        let destinations = destination_files::requested(&rendered);
+        if !destinations.is_empty() {
+            let values: Vec<(String, Vec<u8>)> = outputs
+                .iter()
+                .map(|o| (o.name.clone(), o.value.clone()))
+                .collect();
+            let written = destination_files::write(self.layout, &destinations, &values).map_err(
+                |message| RuntimeError::StepFailed {
+                    step: step_ref.clone(),
+                    message,
+                },
+            )?;
+            for file in written {
+                self.sink.log(
+                    "wharf",
+                    LogLevel::Info,
+                    &format!(
+                        "{step_ref}: wrote output {} to {}",
+                        file.output,
+                        file.path.display()
+                    ),
+                );
+            }
+        }
         for output in outputs {
             let text = String::from_utf8_lossy(&output.value).into_owned();
             if self.bundle.is_sensitive_output(&output.name) {

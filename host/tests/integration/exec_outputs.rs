@@ -36,6 +36,7 @@ impl Exec {
             bundle_dir: Some(self.dir.path().to_path_buf()),
             writable: vec![],
             env: vec![],
+            guest_env: Vec::new(),
         };
         self.mixin.execute("install", &step, &grant).await
     }

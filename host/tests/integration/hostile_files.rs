@@ -24,6 +24,7 @@ fn grant(bundle: &Path, writable: &[&str]) -> ExecuteGrant {
         bundle_dir: Some(bundle.to_path_buf()),
         writable: writable.iter().map(|d| bundle.join(d)).collect(),
         env: vec![],
+        guest_env: Vec::new(),
     }
 }
 

@@ -33,6 +33,7 @@ fn grant(bundle: &Path, env: &[(&str, String)]) -> ExecuteGrant {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect(),
+        guest_env: Vec::new(),
     }
 }
 

@@ -204,6 +204,7 @@ impl Harness {
             bundle_dir: Some(self.path("bundle")),
             writable,
             env: env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            guest_env: Vec::new(),
         };
         let result = mixin
             .execute(action, &step, &grant)

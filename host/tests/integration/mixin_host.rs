@@ -59,6 +59,7 @@ fn grant(dir: &std::path::Path) -> ExecuteGrant {
         bundle_dir: Some(dir.to_path_buf()),
         writable: vec![],
         env: vec![],
+        guest_env: Vec::new(),
     }
 }
 
@@ -372,6 +373,7 @@ async fn commands_get_only_the_granted_environment() {
         bundle_dir: Some(dir.path().to_path_buf()),
         writable: vec![],
         env: vec![("GRANTED".into(), "yes".into())],
+        guest_env: Vec::new(),
     };
     let outputs = exec.execute("install", &step, &grant).await.unwrap();
     let mut names: Vec<String> = text(&outputs, "env").lines().map(String::from).collect();

@@ -87,7 +87,10 @@ impl Mixin for Docker {
         findings
     }
 
-    fn execute(_action: &str, step: DockerStep) -> Result<Vec<Output>> {
+    fn execute(_action: &str, mut step: DockerStep) -> Result<Vec<Output>> {
+        if let Some(login) = step.login.as_mut() {
+            login::fill_from_granted_env(login)?;
+        }
         if let Some(why) = lint::execute_error(&step) {
             return Err(Error::new(why));
         }
@@ -98,6 +101,44 @@ impl Mixin for Docker {
 }
 
 export_mixin!(Docker);
+
+mod login {
+    //! Porter's fallback for a `login` without fields: `$DOCKER_USERNAME`
+    //! and `$DOCKER_PASSWORD`. A Wharf mixin reads no environment unless
+    //! the bundle grants it, so the fallback works only with
+    //! `grant: env: [DOCKER_USERNAME, DOCKER_PASSWORD]` beside `docker` in
+    //! porter.yaml.
+
+    use mixin_sdk::{Error, Result};
+
+    use crate::step::Login;
+
+    /// How to grant the variables, for error messages.
+    const HOW: &str = "grant it to the docker mixin in porter.yaml (`mixins: [{docker: , grant: \
+        {env: [DOCKER_USERNAME, DOCKER_PASSWORD]}}]`) and set it with a credential whose `env` \
+        names it, or give the field in the step";
+
+    /// Fills an empty `username` or `password` from the granted variable.
+    pub fn fill_from_granted_env(login: &mut Login) -> Result<()> {
+        for (field, var, value) in [
+            ("username", "DOCKER_USERNAME", &mut login.username),
+            ("password", "DOCKER_PASSWORD", &mut login.password),
+        ] {
+            if !value.is_empty() {
+                continue;
+            }
+            *value = std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    Error::new(format!(
+                        "login has no `{field}`, and ${var} is not available to the mixin: {HOW}"
+                    ))
+                })?;
+        }
+        Ok(())
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@
 //! | docker-106 | warning | `run`'s `command` holds spaces (it is one word) |
 //! | docker-107 | error | a `run` port without `container` |
 //! | docker-108 | error | `remove` without `container` |
-//! | docker-109 | error | `login` without `username` or `password` |
+//! | docker-109 | info | `login` without `username` or `password`: it reads the granted `$DOCKER_USERNAME`/`$DOCKER_PASSWORD` |
 //! | docker-110 | warning | `login`'s password written into porter.yaml |
 //! | docker-111 | error | an output without exactly one valid source |
 //! | docker-112 | error | an invalid `clientVersion` or `clientSha256` |
@@ -52,6 +52,13 @@ fn error(code: &'static str, title: &'static str, message: impl Into<String>) ->
 fn warning(code: &'static str, title: &'static str, message: impl Into<String>) -> Problem {
     Problem {
         level: Level::Warning,
+        ..error(code, title, message)
+    }
+}
+
+fn info(code: &'static str, title: &'static str, message: impl Into<String>) -> Problem {
+    Problem {
+        level: Level::Info,
         ..error(code, title, message)
     }
 }
@@ -144,14 +151,13 @@ pub fn step_problems(step: &DockerStep) -> Vec<Problem> {
         }
         Kind::Login(c) => {
             if c.username.is_empty() || c.password.is_empty() {
-                problems.push(error(
+                problems.push(info(
                     "docker-109",
-                    "login needs a username and a password",
-                    "login needs `username` and `password`. Porter's docker mixin falls back to $DOCKER_USERNAME and \
-                     $DOCKER_PASSWORD, but a Wharf mixin cannot read the environment. \
-                     Pass them from credentials instead: \
-                     `login: {username: \"${ bundle.credentials.DOCKER_USERNAME }\", \
-                     password: \"${ bundle.credentials.DOCKER_PASSWORD }\"}`.",
+                    "login reads the granted environment",
+                    "login without `username` or `password` reads $DOCKER_USERNAME and $DOCKER_PASSWORD \
+                     at run time, as Porter's does. A Wharf mixin reads only the variables the bundle \
+                     grants it: add `grant: {env: [DOCKER_USERNAME, DOCKER_PASSWORD]}` beside `docker` \
+                     in mixins, and set them with credentials whose `env` names them.",
                 ));
             }
             if !c.password.is_empty() && !templated(&c.password) {
@@ -243,7 +249,7 @@ mod tests {
 
     #[test]
     fn each_common_mistake_has_its_code() {
-        use Level::{Error, Warning};
+        use Level::{Error, Info, Warning};
         assert_eq!(codes(json!({})), [("docker-100", Error)]);
         assert_eq!(
             codes(json!({"run": {"image": "a"}, "remove": {"container": "a"}})),
@@ -281,7 +287,7 @@ mod tests {
             codes(json!({"remove": {"force": true}})),
             [("docker-108", Error)]
         );
-        assert_eq!(codes(json!({"login": null})), [("docker-109", Error)]);
+        assert_eq!(codes(json!({"login": null})), [("docker-109", Info)]);
         assert_eq!(
             codes(json!({"login": {"username": "u", "password": "hunter2"}})),
             [("docker-110", Warning)]

@@ -115,7 +115,7 @@ fn step_schema() -> Value {
                     "type": "object",
                     "properties": {
                         "name": {"description": "The terraform output's name", "type": "string"},
-                        "destinationFile": {"description": "Also write the value to this file, relative to the working directory", "type": "string"}
+                        "destinationFile": {"description": "Also write the value to this file: relative to the working directory, or an absolute path outside /cnab, which the runtime writes", "type": "string"}
                     },
                     "additionalProperties": false,
                     "required": ["name"]

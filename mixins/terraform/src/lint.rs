@@ -5,8 +5,9 @@
 //!   bundle directory the state bag cannot carry them and the mixin cannot
 //!   write the var file.
 //! - `terraform-101` (error): an output without a name, a name given twice
-//!   in one step, or a `destinationFile` outside the bundle directory,
-//!   where the mixin cannot write.
+//!   in one step, or a `destinationFile` in `/cnab` outside the bundle
+//!   directory. (A `destinationFile` outside `/cnab` is written by Wharf's
+//!   runtime after the step, since the mixin may not write there.)
 //! - `terraform-102` (warning): the var file used in a way that loses
 //!   values: `disableVarFile` on a step other than install (only install
 //!   writes the file), or an install that disables it while an uninstall
@@ -111,11 +112,14 @@ fn lint_step(step: &Step<TerraformStep>, runtime: &RuntimeConfig, findings: &mut
             output
                 .destination_file
                 .as_deref()
-                .filter(|f| f.starts_with('/') && bundle_relative(f).is_none())
+                .filter(|f| {
+                    (*f == "/cnab" || f.starts_with("/cnab/")) && bundle_relative(f).is_none()
+                })
                 .map(|f| {
                     format!(
-                        "output {:?} has destinationFile {f:?}, outside {BUNDLE_DIR}; the mixin may \
-                         write only in its working directory and {BUNDLE_DIR}/outputs",
+                        "output {:?} has destinationFile {f:?}, inside /cnab but outside \
+                         {BUNDLE_DIR}, which holds the bundle, the runtime and the mixins and \
+                         which nothing may write; choose a path in {BUNDLE_DIR} or outside /cnab",
                         output.name
                     )
                 })
@@ -291,7 +295,8 @@ mod tests {
                 json!({"description": "o", "outputs": [
                     {"destinationFile": "x"},
                     {"name": "a"}, {"name": "a"},
-                    {"name": "k", "destinationFile": "/root/.kube/config"},
+                    {"name": "k", "destinationFile": "/cnab/wharf/mixins/x"},
+                    {"name": "runtime", "destinationFile": "/root/.kube/config"},
                     {"name": "ok", "destinationFile": "/cnab/app/kubeconfig"}
                 ]}),
             )],
@@ -302,7 +307,7 @@ mod tests {
         );
         assert!(findings[0].message.contains("name"));
         assert!(findings[1].message.contains("twice"));
-        assert!(findings[2].message.contains("/root/.kube/config"));
+        assert!(findings[2].message.contains("/cnab/wharf/mixins/x"));
     }
 
     #[test]

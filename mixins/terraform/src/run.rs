@@ -60,7 +60,13 @@ fn collect_outputs(plan: &Plan) -> Result<Vec<Output>> {
                 continue;
             }
         };
-        if let Some(file) = &spec.destination_file {
+        // A file outside /cnab is the runtime's to write, after the step:
+        // this mixin may write only in its working directory.
+        if let Some(file) = spec
+            .destination_file
+            .as_ref()
+            .filter(|f| !f.starts_with('/') || f.starts_with("/cnab/"))
+        {
             let path = in_dir(&plan.dir, file);
             if let Err(problem) = write_destination(&path, &value) {
                 problems.push(format!("output {}: {problem}", spec.name));

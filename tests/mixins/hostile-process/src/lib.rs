@@ -3,7 +3,8 @@
 //! `PATH`), a relative program outside the bundle directory, a background
 //! child that outlives its command, a command that floods its output and
 //! keeps running, a flood of `log` lines, and escape sequences in everything
-//! it prints. The step's `do` field picks one. Never shipped.
+//! it prints; and, to prove grants, a dump of the environment it can read.
+//! The step's `do` field picks one. Never shipped.
 
 use std::io::Write;
 
@@ -61,6 +62,14 @@ impl Mixin for HostileProcess {
                     Output::new("stdout", out.stdout),
                     Output::new("exit", out.exit_code.to_string()),
                 ])
+            }
+            // Reports every environment variable the component itself can
+            // read: only those the bundle granted it may be there.
+            "read-env" => {
+                let mut vars: Vec<String> =
+                    std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+                vars.sort();
+                Ok(vec![Output::new("mixin_env", vars.join("\n"))])
             }
             "log-flood" => {
                 let line = "x".repeat(1 << 20);
