@@ -17,7 +17,7 @@ use crate::build::{exec_only_manifest, text, wharf, wharf_with_env};
 /// Porter v1's `porter create` template (getporter/porter, 9b11297), on
 /// the test's Debian image: a frontend pin, apt cache mounts and a linked
 /// copy, with a secret-reading step added where mixin lines go.
-fn porter_create_template(base: &str, step: &str) -> String {
+pub(crate) fn porter_create_template(base: &str, step: &str) -> String {
     format!(
         "# syntax=docker/dockerfile-upstream:1.4.0
 # This is a template Dockerfile for the bundle's invocation image

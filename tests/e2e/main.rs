@@ -38,6 +38,7 @@ mod hostile_process;
 mod lifecycle;
 mod mixin_registry;
 mod porter_wild;
+mod porter_wild_build;
 mod records_cli;
 mod records_list;
 mod run_semantics;

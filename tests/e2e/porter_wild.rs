@@ -13,7 +13,7 @@ use wharf_test_support::{guest_wasm, scratch_dir};
 
 /// What Porter says of a file.
 #[derive(Debug, Clone, Copy)]
-enum Verdict {
+pub(crate) enum Verdict {
     /// Lint-clean: no error (warnings and notes allowed).
     Accepted,
     /// Accepted once these mixins, which Wharf does not ship, are installed.
@@ -22,12 +22,12 @@ enum Verdict {
     Rejected(&'static [&'static str]),
 }
 
-use Verdict::{Accepted, NeedsMixins, Rejected};
+pub(crate) use Verdict::{Accepted, NeedsMixins, Rejected};
 
 /// Every file of the corpus with Porter's verdict (SOURCE.txt). Wharf
 /// gives the same on each (the docker mixin's `login` with no fields lints
 /// with an info note on the grant it needs).
-const VERDICTS: &[(&str, Verdict)] = &[
+pub(crate) const VERDICTS: &[(&str, Verdict)] = &[
     (
         "examples__aks-spring-music__porter.yaml",
         NeedsMixins(&["arm"]),
@@ -172,7 +172,7 @@ const BUNDLE_FILES: &[(&str, &str)] = &[
 /// The mixins Wharf ships beside the built-in exec.
 const SHIPPED: &[&str] = &["terraform", "docker", "helm3", "kubernetes"];
 
-fn corpus() -> PathBuf {
+pub(crate) fn corpus() -> PathBuf {
     let dir = std::env::var("WHARF_CONFORMANCE_DIR")
         .expect("WHARF_CONFORMANCE_DIR names shared/conformance (scripts/test sets it)");
     PathBuf::from(dir).join("porter-manifests-wild")
