@@ -287,13 +287,8 @@ mod tests {
     async fn wharfs_own_files_are_read_only_in_the_context() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        std::fs::create_dir_all(root.join(".cnab/wharf/mixins")).unwrap();
         std::fs::create_dir_all(root.join(".cnab/app")).unwrap();
-        for f in [
-            ".cnab/wharf/mixins/index.json",
-            ".cnab/bundle.json",
-            ".cnab/app/porter.yaml",
-        ] {
+        for f in [".cnab/bundle.json", ".cnab/app/porter.yaml"] {
             std::fs::write(root.join(f), "x").unwrap();
         }
         let tar = gathered(root).await;
@@ -310,9 +305,6 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(modes[".cnab/wharf"], 0o555);
-        assert_eq!(modes[".cnab/wharf/mixins"], 0o555);
-        assert_eq!(modes[".cnab/wharf/mixins/index.json"], 0o444);
         assert_eq!(modes[".cnab/bundle.json"], 0o444);
         assert_eq!(modes[".cnab/app/porter.yaml"], 0o644);
         assert_eq!(modes[".cnab/app"], 0o755);

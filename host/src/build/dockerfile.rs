@@ -6,8 +6,9 @@
 //! gets the init block after its first `FROM` and the mixin lines at the end.
 //! Wharf then appends its tail, which always comes last: the staged
 //! `.cnab/` directory (the bundle directory owned by the nonroot user 65532
-//! in group 0; the precompiled mixins and bundle.json owned by root and
-//! read-only), then the image's configuration reset to Wharf's: no
+//! in group 0; bundle.json owned by root and read-only), the runtime and
+//! the precompiled mixins (root's and read-only) from the tooling image
+//! ([`super::tooling`]), then the image's configuration reset to Wharf's: no
 //! `ENTRYPOINT`, `USER 65532:0`, `WORKDIR /cnab/app`, `CMD ["/cnab/app/run"]`.
 //! Mixin lines are checked before they get here ([`super::mixin_lines`]);
 //! the reset is what holds even against a template or base image that set
@@ -73,7 +74,9 @@ fn mixin_block(mixins: &[MixinLines]) -> String {
     block.join("\n")
 }
 
-fn tail() -> String {
+/// Wharf's tail: `tooling` is the image holding the runtime and the
+/// precompiled mixins (see [`super::tooling`]).
+fn tail(tooling: &str) -> String {
     let u = BUNDLE_UID;
     let g = BUNDLE_GID;
     format!(
@@ -81,8 +84,9 @@ fn tail() -> String {
          # mixins and bundle.json (root's, read-only), and Wharf's configuration.\n\
          COPY --chown={u}:{g} .cnab/home /home/nonroot\n\
          COPY --chown={u}:{g} .cnab/app {BUNDLE_DIR}\n\
+         COPY --chown={u}:{g} --from={tooling} /run {BUNDLE_DIR}/run\n\
          COPY --chown={u}:{g} .cnab/state {STATE_DIR}\n\
-         COPY .cnab/wharf {WHARF_DIR}\n\
+         COPY --from={tooling} /wharf {WHARF_DIR}\n\
          COPY .cnab/bundle.json {BUNDLE_JSON}\n\
          ENTRYPOINT []\n\
          USER {u}:{g}\n\
@@ -91,8 +95,9 @@ fn tail() -> String {
     )
 }
 
-/// Renders the Dockerfile from `template` and the mixins' lines.
-pub fn render(template: &str, mixins: &[MixinLines]) -> String {
+/// Renders the Dockerfile from `template` and the mixins' lines, with the
+/// tail copying from the tooling image `tooling`.
+pub fn render(template: &str, mixins: &[MixinLines], tooling: &str) -> String {
     let mut lines: Vec<String> = template.lines().map(str::to_string).collect();
     let is_token = |line: &str, token: &str| line.trim() == token;
     match lines.iter().position(|l| is_token(l, INIT_TOKEN)) {
@@ -112,13 +117,15 @@ pub fn render(template: &str, mixins: &[MixinLines]) -> String {
     }
     let mut out = lines.join("\n");
     out.push('\n');
-    out.push_str(&tail());
+    out.push_str(&tail(tooling));
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TOOLING: &str = "wharf.local/wharf-tooling:0123";
 
     fn exec_and_apt() -> Vec<MixinLines> {
         vec![
@@ -135,7 +142,11 @@ mod tests {
 
     #[test]
     fn default_template_fills_tokens_and_ends_with_the_runtime() {
-        let dockerfile = render(&default_template("debian:stable-slim"), &exec_and_apt());
+        let dockerfile = render(
+            &default_template("debian:stable-slim"),
+            &exec_and_apt(),
+            TOOLING,
+        );
         assert!(dockerfile.starts_with(
             "FROM debian:stable-slim\n\nARG BUNDLE_DIR=/cnab/app BUNDLE_UID=65532 BUNDLE_GID=0\n"
         ));
@@ -150,8 +161,8 @@ mod tests {
     #[test]
     fn the_tail_comes_last_and_resets_what_a_template_may_have_changed() {
         let template = "FROM busybox\nENTRYPOINT [\"/x\"]\nUSER root\nWORKDIR /tmp\n";
-        let dockerfile = render(template, &exec_and_apt());
-        let tail: Vec<&str> = dockerfile.lines().rev().take(9).collect();
+        let dockerfile = render(template, &exec_and_apt(), TOOLING);
+        let tail: Vec<&str> = dockerfile.lines().rev().take(10).collect();
         assert_eq!(
             tail,
             [
@@ -160,8 +171,9 @@ mod tests {
                 "USER 65532:0",
                 "ENTRYPOINT []",
                 "COPY .cnab/bundle.json /cnab/bundle.json",
-                "COPY .cnab/wharf /cnab/wharf",
+                "COPY --from=wharf.local/wharf-tooling:0123 /wharf /cnab/wharf",
                 "COPY --chown=65532:0 .cnab/state /cnab/state",
+                "COPY --chown=65532:0 --from=wharf.local/wharf-tooling:0123 /run /cnab/app/run",
                 "COPY --chown=65532:0 .cnab/app /cnab/app",
                 "COPY --chown=65532:0 .cnab/home /home/nonroot",
             ]
@@ -170,7 +182,7 @@ mod tests {
 
     #[test]
     fn a_template_without_tokens_gets_init_after_from_and_mixins_at_the_end() {
-        let dockerfile = render("FROM busybox\nRUN echo hi\n", &exec_and_apt());
+        let dockerfile = render("FROM busybox\nRUN echo hi\n", &exec_and_apt(), TOOLING);
         let lines: Vec<&str> = dockerfile.lines().collect();
         assert_eq!(lines[0], "FROM busybox");
         assert_eq!(

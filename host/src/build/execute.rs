@@ -1,5 +1,6 @@
-//! Carrying out a [`BuildPlan`]: stage `.cnab/`, build the image through
-//! the Docker Engine, write bundle.json and the stamp.
+//! Carrying out a [`BuildPlan`]: precompile the mixins, stage `.cnab/`,
+//! make sure the tooling image exists, build the image through the Docker
+//! Engine, write bundle.json and the stamp.
 //!
 //! Everything here has a side effect, and nothing here decides anything:
 //! what to stage and build was settled by the plan. The stamp is written
@@ -14,6 +15,7 @@ use super::inputs::BuildInputs;
 use super::plan::BuildPlan;
 use super::stage::{StagedMixin, Staging, stage};
 use super::stamp::{BuildStamp, write_stamp};
+use super::tooling::ToolingImage;
 use super::{BuildResult, context};
 use crate::digest::Digest;
 use crate::fs_atomic::write_atomically;
@@ -55,16 +57,24 @@ pub async fn execute(
         };
         mixins.push((staged, framed));
     }
+    let tooling = ToolingImage::for_contents(&inputs.runtime, &mixins)?;
     stage(
         bundle_dir,
         &Staging {
             manifest: &inputs.manifest_text,
-            runtime: &inputs.runtime,
-            mixins,
-            dockerfile: &plan.dockerfile,
+            dockerfile: &plan.dockerfile(inputs, &tooling.reference),
             bundle_json: &plan.bundle(inputs, "").to_canonical_json()?,
         },
     )?;
+    tooling
+        .ensure(
+            docker,
+            route.for_tooling(),
+            &inputs.runtime,
+            &mixins,
+            progress,
+        )
+        .await?;
 
     let context = context::stream_context(bundle_dir.clone(), context::context_files(bundle_dir)?);
     let build_args: HashMap<String, String> = plan.build_args.clone().into_iter().collect();

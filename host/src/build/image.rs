@@ -56,6 +56,17 @@ pub enum BuildRoute<'a> {
     },
 }
 
+impl BuildRoute<'_> {
+    /// The route for an image that needs no secrets (the tooling image):
+    /// the same builder, with progress.
+    pub fn for_tooling(&self) -> BuildRoute<'static> {
+        match self {
+            BuildRoute::Classic => BuildRoute::Classic,
+            _ => BuildRoute::BuildKit,
+        }
+    }
+}
+
 /// Builds the image along `route` and returns its ID.
 pub async fn build_image(
     docker: &Docker,

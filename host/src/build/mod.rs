@@ -43,6 +43,8 @@ pub mod runtime_binary;
 pub mod stage;
 #[cfg(feature = "cli")]
 pub mod stamp;
+#[cfg(feature = "cli")]
+pub mod tooling;
 
 #[cfg(feature = "cli")]
 pub use build_secrets::BuildSecret;

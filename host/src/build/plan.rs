@@ -57,8 +57,8 @@ pub struct BuildPlan {
     pub inputs: Digest,
     /// The image reference to build.
     pub image: String,
-    /// The rendered Dockerfile.
-    pub dockerfile: String,
+    /// Each mixin's Dockerfile lines, for [`BuildPlan::dockerfile`].
+    pub mixin_lines: Vec<MixinLines>,
     /// Wharf's stamp in bundle.json.
     pub stamp: Stamp,
     /// Build arguments: `--build-arg` first, then `CUSTOM_*` (Porter's
@@ -110,11 +110,17 @@ impl BuildPlan {
         Self {
             image: format!("{}:wharf-{}", repository(manifest), &digest.hex()[..16]),
             inputs: digest,
-            dockerfile: render(&inputs.template, &lines),
+            mixin_lines: lines,
             stamp: stamp(inputs),
             build_args,
             mixins,
         }
+    }
+
+    /// The Dockerfile, its tail copying from the tooling image `tooling`
+    /// (named once the mixins are compiled; see [`super::tooling`]).
+    pub fn dockerfile(&self, inputs: &BuildInputs, tooling: &str) -> String {
+        render(&inputs.template, &self.mixin_lines, tooling)
     }
 
     /// The bundle.json for the image with content digest `image_digest`

@@ -142,9 +142,11 @@ fn a_plan_names_its_image_by_the_inputs_and_renders_the_mixin_lines() {
         format!("localhost:5000/team/app:wharf-{}", &digest.hex()[..16])
     );
     assert_eq!(plan.inputs, digest);
-    assert!(plan.dockerfile.starts_with("FROM wharf.test/busybox"));
-    assert!(plan.dockerfile.contains("RUN echo from-the-mixin"));
-    assert!(plan.dockerfile.contains("CMD [\"/cnab/app/run\"]"));
+    let dockerfile = plan.dockerfile(&inputs, "wharf.local/wharf-tooling:0123");
+    assert!(dockerfile.starts_with("FROM wharf.test/busybox"));
+    assert!(dockerfile.contains("RUN echo from-the-mixin"));
+    assert!(dockerfile.contains("COPY --from=wharf.local/wharf-tooling:0123 /wharf /cnab/wharf"));
+    assert!(dockerfile.contains("CMD [\"/cnab/app/run\"]"));
     assert_eq!(plan.build_args["X"], "1");
     assert_eq!(plan.build_args["CUSTOM_REGION"], "ap", "--build-arg wins");
     assert_eq!(plan.build_args["CUSTOM_APP_VERSION"], "1.2.3");
