@@ -33,20 +33,15 @@ use super::image::{ImageBuild, image_id_of};
 use crate::runtime::Masker;
 
 /// The oldest Engine API whose BuildKit Wharf builds with (Docker 18.09).
-const BUILDKIT_MIN_API: (u32, u32) = (1, 39);
+const BUILDKIT_MIN_API: (usize, usize) = (1, 39);
 
-/// Whether the daemon has a BuildKit Wharf can use: a Linux daemon new
-/// enough to serve BuildKit sessions.
-pub async fn available(docker: &Docker) -> Result<bool> {
-    let version = docker
-        .version()
-        .await
-        .context("cannot ask the Docker daemon for its version")?;
-    let api = version.api_version.as_deref().unwrap_or("0.0");
-    let (major, minor) = api.split_once('.').unwrap_or((api, "0"));
-    let api = (major.parse().unwrap_or(0), minor.parse().unwrap_or(0));
-    let linux = version.os.as_deref().is_none_or(|os| os == "linux");
-    Ok(linux && api >= BUILDKIT_MIN_API)
+/// Whether the daemon has a BuildKit Wharf can use: one that serves the
+/// Engine API 1.39 or later, as the version [`super::image::connect`]
+/// negotiated says (no further call). A daemon that is not Linux refuses
+/// the first BuildKit build with its own message.
+pub fn available(docker: &Docker) -> bool {
+    let version = docker.client_version();
+    (version.major_version, version.minor_version) >= BUILDKIT_MIN_API
 }
 
 /// Builds through `/build?version=2`, streaming the context and printing

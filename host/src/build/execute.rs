@@ -57,7 +57,7 @@ pub async fn execute(
         };
         mixins.push((staged, framed));
     }
-    let tooling = ToolingImage::for_contents(&inputs.runtime, &mixins)?;
+    let tooling = ToolingImage::for_contents(inputs.runtime_digest(), &mixins)?;
     stage(
         bundle_dir,
         &Staging {

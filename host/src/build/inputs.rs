@@ -69,6 +69,7 @@ pub async fn gather(
         manifest,
         template,
         runtime,
+        runtime_digest: std::sync::OnceLock::new(),
         mixins,
         build_args: options.build_args.clone(),
         builder: options.builder,
@@ -130,6 +131,8 @@ pub struct BuildInputs {
     pub template: String,
     /// The static runtime's bytes.
     pub runtime: Vec<u8>,
+    /// Their digest, computed once (see [`BuildInputs::runtime_digest`]).
+    pub runtime_digest: std::sync::OnceLock<Digest>,
     /// The mixins, pinned.
     pub mixins: Vec<ResolvedMixin>,
     /// `--build-arg NAME=VALUE`, in the order given.
@@ -149,12 +152,19 @@ pub struct BuildInputs {
 }
 
 impl BuildInputs {
+    /// The runtime's digest: part of the inputs' digest and of the tooling
+    /// image's name, hashed once (the runtime is 4 MB).
+    pub fn runtime_digest(&self) -> &Digest {
+        self.runtime_digest
+            .get_or_init(|| Digest::of(&self.runtime))
+    }
+
     /// The digest of every input: equal digests mean an equal build.
     pub fn digest(&self) -> Result<Digest> {
         let mut digest = InputDigest::default();
         digest.add("wharf", crate::VERSION.as_bytes());
         digest.add("template", self.template.as_bytes());
-        digest.add("runtime", Digest::of(&self.runtime).as_bytes());
+        digest.add("runtime", self.runtime_digest().as_bytes());
         // `--name` and `--version` change the bundle without a file changing.
         let version = self.manifest.version.as_ref().map(ToString::to_string);
         digest.add("name", self.manifest.name.as_bytes());

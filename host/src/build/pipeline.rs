@@ -139,12 +139,12 @@ async fn settle_builder(
     asked: Builder,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Builder> {
-    if asked == Builder::Classic || super::buildkit::available(docker).await? {
+    if asked == Builder::Classic || super::buildkit::available(docker) {
         return Ok(asked);
     }
     progress(
-        "This Docker daemon has no BuildKit Wharf can use (it needs a Linux daemon with Engine \
-         API 1.39 or later); building with Docker's classic builder instead\n",
+        "This Docker daemon has no BuildKit Wharf can use (it needs Engine API 1.39 or later); \
+         building with Docker's classic builder instead\n",
     );
     Ok(Builder::Classic)
 }

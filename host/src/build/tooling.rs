@@ -36,10 +36,11 @@ pub struct ToolingImage {
 }
 
 impl ToolingImage {
-    /// The image for `runtime` and `mixins` (index entries, which carry
-    /// each component's and each compiled file's digest).
-    pub fn for_contents(runtime: &[u8], mixins: &[(StagedMixin, Vec<u8>)]) -> Result<Self> {
-        let mut key = format!("runtime {}\n", Digest::of(runtime)).into_bytes();
+    /// The image for the runtime whose digest is `runtime` and `mixins`
+    /// (index entries, which carry each component's and each compiled
+    /// file's digest).
+    pub fn for_contents(runtime: &Digest, mixins: &[(StagedMixin, Vec<u8>)]) -> Result<Self> {
+        let mut key = format!("runtime {runtime}\n").into_bytes();
         key.extend(index_json(mixins)?);
         let digest = Digest::of(&key);
         Ok(Self {
@@ -151,21 +152,19 @@ mod tests {
     #[test]
     fn the_reference_follows_the_runtime_and_every_index_field() {
         let exec = || vec![(staged("exec"), b"code".to_vec())];
-        let base = ToolingImage::for_contents(b"runtime", &exec()).unwrap();
+        let runtime = Digest::of(b"runtime");
+        let base = ToolingImage::for_contents(&runtime, &exec()).unwrap();
         assert!(base.reference.starts_with("wharf.local/wharf-tooling:"));
-        assert_eq!(
-            ToolingImage::for_contents(b"runtime", &exec()).unwrap(),
-            base
-        );
+        assert_eq!(ToolingImage::for_contents(&runtime, &exec()).unwrap(), base);
         let mut recompiled = exec();
         recompiled[0].0.compiled = Digest::of(b"other");
         let mut more_programs = exec();
         more_programs[0].0.programs.push("sh".into());
         for other in [
-            ToolingImage::for_contents(b"other runtime", &exec()).unwrap(),
-            ToolingImage::for_contents(b"runtime", &recompiled).unwrap(),
-            ToolingImage::for_contents(b"runtime", &more_programs).unwrap(),
-            ToolingImage::for_contents(b"runtime", &[]).unwrap(),
+            ToolingImage::for_contents(&Digest::of(b"other runtime"), &exec()).unwrap(),
+            ToolingImage::for_contents(&runtime, &recompiled).unwrap(),
+            ToolingImage::for_contents(&runtime, &more_programs).unwrap(),
+            ToolingImage::for_contents(&runtime, &[]).unwrap(),
         ] {
             assert_ne!(other, base);
         }

@@ -34,6 +34,7 @@ fn inputs(dir: &Path) -> BuildInputs {
         manifest: manifest(),
         template: default_template("wharf.test/busybox"),
         runtime: b"\x7fELF runtime".to_vec(),
+        runtime_digest: std::sync::OnceLock::new(),
         mixins: Vec::new(),
         build_args: Vec::new(),
         builder: Builder::BuildKit,
