@@ -66,6 +66,12 @@ uninstall:
 /// The bundle, on the Debian base.
 fn write_bundle(dir: &Path) {
     write_file(dir, "porter.yaml", MANIFEST);
+    write_debian_template(dir);
+}
+
+/// A Dockerfile template on the Debian base, where the mixin's apt line
+/// installs the docker CLI.
+fn write_debian_template(dir: &Path) {
     write_file(
         dir,
         "Dockerfile.tmpl",
@@ -196,14 +202,7 @@ uninstall:
         registry = registry.host()
     );
     write_file(work.path(), "porter.yaml", &manifest);
-    write_file(
-        work.path(),
-        "Dockerfile.tmpl",
-        &format!(
-            "FROM {DEBIAN_IMAGE}\n# PORTER_INIT\n# PORTER_MIXINS\n\
-             COPY --chown=65532:0 . ${{BUNDLE_DIR}}\n"
-        ),
-    );
+    write_debian_template(work.path());
     // Counts the CLI's stored auths that hold exactly this user and password.
     write_file(
         work.path(),
