@@ -140,16 +140,16 @@ pub fn read_all(secrets: &[BuildSecret]) -> Result<Masker> {
 
 /// Parses `--ssh`: BuildKit forwards the ssh agent at `$SSH_AUTH_SOCK`
 /// (`default`, or `default=` that same socket). Other ids and keys are
-/// refused with how to forward them.
-pub fn parse_ssh(spec: &str) -> Result<(), String> {
+/// refused with how to forward them. Returns `spec`, for clap.
+pub fn parse_ssh(spec: &str) -> Result<String, String> {
     let agent = std::env::var("SSH_AUTH_SOCK").ok();
     match spec.split_once('=') {
-        None if spec == "default" => agent.map(|_| ()).ok_or_else(|| {
+        None if spec == "default" => agent.map(|_| spec.to_string()).ok_or_else(|| {
             "--ssh default forwards the ssh agent at $SSH_AUTH_SOCK, which is not set; start an \
              agent (eval $(ssh-agent); ssh-add) first"
                 .to_string()
         }),
-        Some(("default", path)) if agent.as_deref() == Some(path) => Ok(()),
+        Some(("default", path)) if agent.as_deref() == Some(path) => Ok(spec.to_string()),
         _ => Err(format!(
             "--ssh {spec}: Wharf forwards only the ssh agent at $SSH_AUTH_SOCK (`--ssh default`); \
              to forward another agent or key, start the build with SSH_AUTH_SOCK set to its socket"

@@ -17,19 +17,19 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use bollard::Docker;
 use bollard::grpc::build::{ImageBuildFrontendOptions, ImageBuildLoadInput, SecretSource};
 use bollard::grpc::driver::Build;
 use bollard::grpc::driver::moby::Moby;
 use bollard::grpc::error::GrpcError;
 use bollard::moby::buildkit::v1::StatusResponse;
-use bollard::models::{BuildInfoAux, ImageId};
+use bollard::models::BuildInfoAux;
 use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 
 use super::build_secrets::{self, BuildSecret};
-use super::image::{ImageBuild, image_id_of};
+use super::image::{ImageBuild, image_id_of, run_build};
 use crate::runtime::Masker;
 
 /// The oldest Engine API whose BuildKit Wharf builds with (Docker 18.09).
@@ -60,29 +60,13 @@ pub async fn build_streaming(
         .version(BuilderVersion::BuilderBuildKit)
         .session(session.as_ref())
         .build();
-    let mut stream =
-        docker.build_image(options, None, Some(bollard::body_try_stream(build.context)));
     let mut plain = PlainProgress::default();
-    let mut image_id = None;
-    while let Some(item) = stream.next().await {
-        let info =
-            item.map_err(|e| anyhow!("BuildKit could not build the invocation image: {e}"))?;
-        if let Some(detail) = info.error_detail.and_then(|d| d.message) {
-            bail!(
-                "BuildKit could not build the invocation image: {}",
-                detail.trim()
-            );
+    run_build(docker, options, build, "BuildKit", &mut |info| {
+        if let Some(BuildInfoAux::BuildKit(status)) = &info.aux {
+            plain.show(status, progress);
         }
-        match info.aux {
-            Some(BuildInfoAux::BuildKit(status)) => plain.show(&status, progress),
-            Some(BuildInfoAux::Default(ImageId { id: Some(id) })) => image_id = Some(id),
-            _ => {}
-        }
-    }
-    match image_id {
-        Some(id) => Ok(id),
-        None => image_id_of(docker, build.tag).await,
-    }
+    })
+    .await
 }
 
 /// Builds through a gRPC solve whose session serves `secrets` and, when

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bollard::Docker;
-use bollard::models::{BuildInfoAux, ImageId};
-use bollard::query_parameters::BuildImageOptionsBuilder;
+use bollard::models::{BuildInfo, BuildInfoAux, ImageId};
+use bollard::query_parameters::{BuildImageOptions, BuildImageOptionsBuilder};
 use futures_util::StreamExt;
 
 use super::build_secrets::BuildSecret;
@@ -102,20 +102,41 @@ pub async fn build_classic(
         .nocache(build.no_cache)
         .buildargs(build.build_args)
         .build();
+    run_build(docker, options, build, "Docker", &mut |info| {
+        if let Some(text) = info.stream.as_deref().or(info.status.as_deref()) {
+            progress(text);
+        }
+    })
+    .await
+}
+
+/// Sends one `/build` request with `build`'s context and returns the
+/// image's ID. Every reply goes to `show`; an error reply ends the build,
+/// in the words of `builder` (who builds: "Docker", "BuildKit").
+pub(super) async fn run_build(
+    docker: &Docker,
+    options: BuildImageOptions,
+    build: ImageBuild<'_>,
+    builder: &str,
+    show: &mut dyn FnMut(&BuildInfo),
+) -> Result<String> {
     let mut stream =
         docker.build_image(options, None, Some(bollard::body_try_stream(build.context)));
     let mut image_id = None;
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| anyhow!("Docker could not build the invocation image: {e}"))?;
-        if let Some(detail) = info.error_detail.and_then(|d| d.message) {
+        let info =
+            item.map_err(|e| anyhow!("{builder} could not build the invocation image: {e}"))?;
+        if let Some(detail) = info
+            .error_detail
+            .as_ref()
+            .and_then(|d| d.message.as_deref())
+        {
             bail!(
-                "Docker could not build the invocation image: {}",
+                "{builder} could not build the invocation image: {}",
                 detail.trim()
             );
         }
-        if let Some(text) = info.stream.as_deref().or(info.status.as_deref()) {
-            progress(text);
-        }
+        show(&info);
         if let Some(BuildInfoAux::Default(ImageId { id: Some(id) })) = info.aux {
             image_id = Some(id);
         }

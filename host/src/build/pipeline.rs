@@ -93,7 +93,7 @@ pub async fn build(
         }
     }
     let docker = connect().await?;
-    let builder = settle_builder(&docker, inputs.builder, progress).await?;
+    let builder = settle_builder(&docker, inputs.builder, progress);
     let file = inputs
         .manifest
         .dockerfile
@@ -108,12 +108,12 @@ pub async fn build(
     )?;
     let route = match builder {
         Builder::Classic => BuildRoute::Classic,
-        Builder::BuildKit if adapted.secrets.is_empty() && !adapted.ssh && !options.ssh => {
+        Builder::BuildKit if adapted.secrets.is_empty() && !adapted.ssh && !inputs.ssh => {
             BuildRoute::BuildKit
         }
         Builder::BuildKit => BuildRoute::BuildKitWithSecrets {
             secrets: &options.secrets,
-            ssh: options.ssh,
+            ssh: inputs.ssh,
             masker: &masker,
         },
     };
@@ -134,19 +134,19 @@ pub async fn build(
 
 /// The builder to use: the one asked for, unless it is BuildKit and the
 /// daemon has none, which is said (once, here) and the classic one used.
-async fn settle_builder(
+fn settle_builder(
     docker: &bollard::Docker,
     asked: Builder,
     progress: &mut dyn FnMut(&str),
-) -> Result<Builder> {
+) -> Builder {
     if asked == Builder::Classic || super::buildkit::available(docker) {
-        return Ok(asked);
+        return asked;
     }
     progress(
         "This Docker daemon has no BuildKit Wharf can use (it needs Engine API 1.39 or later); \
          building with Docker's classic builder instead\n",
     );
-    Ok(Builder::Classic)
+    Builder::Classic
 }
 
 /// Asks each mixin for its Dockerfile lines, and refuses any a mixin may

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use wharf::build::build_secrets::parse_ssh as check_ssh;
+use wharf::build::build_secrets::parse_ssh;
 use wharf::build::{BuildOptions, BuildSecret, Builder, lint};
 use wharf::explain;
 use wharf::manifest::{self, MANIFEST_FILE};
@@ -77,11 +77,6 @@ pub struct BuildArgs {
     version: Option<String>,
     #[command(flatten)]
     registry: super::distribution::RegistryArgs,
-}
-
-/// `--ssh`, checked against the agent Wharf can forward.
-fn parse_ssh(spec: &str) -> Result<String, String> {
-    check_ssh(spec).map(|()| spec.to_string())
 }
 
 pub async fn build(args: BuildArgs) -> Result<ExitCode> {

@@ -398,15 +398,11 @@ fn read_mixins(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<MixinDeclaration>
             continue;
         } else if let Some(text) = item.scalar_text() {
             (text.to_string(), None)
-        } else if let Some((key, value)) = mixin_entry(item) {
+        } else if let Some((key, value, granted)) = mixin_entry(item) {
             let Some(spec) = r.string(key, &path) else {
                 continue;
             };
-            if let Some(node) = item.entries().and_then(|e| {
-                e.iter()
-                    .find(|(k, _)| k.scalar_text() == Some(GRANT_KEY))
-                    .map(|(_, v)| v)
-            }) {
+            if let Some(node) = granted {
                 grant = read_grant(r, node, &path);
             }
             (spec, (!value.is_null()).then(|| value.to_json()))
@@ -453,16 +449,17 @@ fn read_mixins(r: &mut Reader<'_>, node: Option<&Node>) -> Vec<MixinDeclaration>
     mixins
 }
 
-/// The name and config of a `mixins:` entry that is a map: its one key,
-/// or its one key beside `grant`.
-fn mixin_entry(item: &Node) -> Option<(&Node, &Node)> {
+/// The name, config and grant of a `mixins:` entry that is a map: its
+/// one key, or its one key beside `grant`.
+fn mixin_entry(item: &Node) -> Option<(&Node, &Node, Option<&Node>)> {
+    let is_grant = |key: &Node| key.scalar_text() == Some(GRANT_KEY);
     match item.entries()? {
-        [(key, value)] => Some((key, value)),
-        [(a, va), (b, vb)] => match (a.scalar_text(), b.scalar_text()) {
-            (_, Some(GRANT_KEY)) if a.scalar_text() != Some(GRANT_KEY) => Some((a, va)),
-            (Some(GRANT_KEY), _) if b.scalar_text() != Some(GRANT_KEY) => Some((b, vb)),
-            _ => None,
-        },
+        [(key, value)] => Some((key, value, None)),
+        [(a, va), (b, vb)] if is_grant(a) != is_grant(b) => Some(if is_grant(b) {
+            (a, va, Some(vb))
+        } else {
+            (b, vb, Some(va))
+        }),
         _ => None,
     }
 }

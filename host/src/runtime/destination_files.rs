@@ -16,6 +16,8 @@ use serde_json::Value;
 
 use super::layout::{CNAB_ROOT, Layout};
 use crate::fs_atomic::{WriteOptions, write_atomically_with};
+use crate::lexical::normalize;
+use crate::mixin::StepOutput;
 
 /// One output the runtime wrote, for the log.
 #[derive(Debug)]
@@ -41,21 +43,32 @@ pub(super) fn requested(step: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Writes each requested output found in `values` (owner-only: such files
-/// are often credentials), creating missing directories.
+/// Writes each requested output the step produced (owner-only: such
+/// files are often credentials), creating missing directories. A path that
+/// reaches `/cnab` only through `..` is refused, as is one that climbs
+/// above `/`: `/cnab` is never the runtime's to write.
 pub(super) fn write(
     layout: &Layout,
     requested: &[(String, String)],
-    values: &[(String, Vec<u8>)],
+    outputs: &[StepOutput],
 ) -> Result<Vec<Written>, String> {
     let mut written = Vec::new();
     for (output, file) in requested {
-        let Some((_, value)) = values.iter().find(|(name, _)| name == output) else {
+        let Some(value) = outputs.iter().find(|o| o.name == *output).map(|o| &o.value) else {
             return Err(format!(
                 "output {output} has destinationFile {file}, but the step produced no {output}"
             ));
         };
-        let path = layout.host_path(file);
+        let resolved = normalize(Path::new(file))
+            .filter(|p| !p.starts_with(CNAB_ROOT))
+            .ok_or_else(|| {
+                format!(
+                    "output {output} has destinationFile {file}, which leads into {CNAB_ROOT} or \
+                     above /; write it in the bundle directory without `..`, or outside \
+                     {CNAB_ROOT}"
+                )
+            })?;
+        let path = layout.host_path(&resolved.to_string_lossy());
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
                 format!(
@@ -108,12 +121,11 @@ mod tests {
         let file = dir.path().join("home/.kube/config");
         let requested = vec![("kc".to_string(), file.display().to_string())];
         let layout = Layout::new(dir.path().join("cnab"));
-        let written = write(
-            &layout,
-            &requested,
-            &[("kc".into(), b"apiVersion: v1\n".to_vec())],
-        )
-        .unwrap();
+        let produced = [StepOutput {
+            name: "kc".into(),
+            value: b"apiVersion: v1\n".to_vec(),
+        }];
+        let written = write(&layout, &requested, &produced).unwrap();
         assert_eq!(written[0].path, file);
         assert_eq!(std::fs::read(&file).unwrap(), b"apiVersion: v1\n");
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
@@ -121,5 +133,12 @@ mod tests {
 
         let missing = write(&layout, &requested, &[]).unwrap_err();
         assert!(missing.contains("the step produced no kc"), "{missing}");
+
+        for sneaky in ["/tmp/../cnab/app/run", "/../../etc/passwd"] {
+            let requested = vec![("kc".to_string(), sneaky.to_string())];
+            let refused = write(&layout, &requested, &produced).unwrap_err();
+            assert!(refused.contains("leads into /cnab or above /"), "{refused}");
+        }
+        assert!(!dir.path().join("cnab/app/run").exists());
     }
 }

@@ -256,11 +256,7 @@ impl Steps<'_> {
         })?;
         let destinations = destination_files::requested(&rendered);
         if !destinations.is_empty() {
-            let values: Vec<(String, Vec<u8>)> = outputs
-                .iter()
-                .map(|o| (o.name.clone(), o.value.clone()))
-                .collect();
-            let written = destination_files::write(self.layout, &destinations, &values).map_err(
+            let written = destination_files::write(self.layout, &destinations, &outputs).map_err(
                 |message| RuntimeError::StepFailed {
                     step: step_ref.clone(),
                     message,
