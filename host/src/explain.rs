@@ -90,11 +90,46 @@ pub struct ExplainedAction {
 
 /// A dependency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ExplainedDependency {
     pub alias: String,
     pub reference: String,
+    /// The version range it must be in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The sharing group it is installed once for (dependencies v2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharing_group: Option<String>,
+    /// The bundle it resolves to today (`--show-dependencies`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<ResolvedBundle>,
+    /// Its own dependencies (`--show-dependencies`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<ExplainedDependency>,
+}
+
+/// The bundle a dependency resolves to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedBundle {
+    pub reference: String,
+    pub name: String,
+    pub version: String,
+    pub digest: String,
+}
+
+impl ExplainedDependency {
+    /// A requirement as explain shows it, unresolved.
+    pub fn of(requirement: &crate::dependencies::Requirement) -> Self {
+        Self {
+            alias: requirement.alias.clone(),
+            reference: requirement.reference.clone(),
+            version: (!requirement.ranges.is_empty()).then(|| requirement.ranges.join(" || ")),
+            sharing_group: requirement.sharing_group.clone(),
+            resolved: None,
+            dependencies: Vec::new(),
+        }
+    }
 }
 
 fn apply_to(actions: &[String]) -> String {
@@ -181,10 +216,12 @@ pub fn explain(manifest: &Manifest, missing_mixins: Vec<String>) -> Explanation 
         custom_actions: custom_actions(&bundle),
         dependencies: manifest
             .required_dependencies()
-            .map(|d| ExplainedDependency {
-                alias: d.name.clone(),
-                reference: d.reference.clone().unwrap_or_default(),
-                version: d.version.clone(),
+            .map(|d| {
+                let requirement = crate::dependencies::Requirement::from_manifest(
+                    d,
+                    manifest.uses_dependencies_v2(),
+                );
+                ExplainedDependency::of(&requirement)
             })
             .collect(),
         mixins: manifest.mixins.iter().map(|m| m.name.clone()).collect(),
@@ -269,7 +306,11 @@ pub fn explain_bundle(bundle: &crate::cnab::Bundle) -> Explanation {
             })
             .collect(),
         custom_actions: custom_actions(bundle),
-        dependencies: Vec::new(),
+        dependencies: crate::dependencies::requirements_of(bundle)
+            .unwrap_or_default()
+            .iter()
+            .map(ExplainedDependency::of)
+            .collect(),
         mixins: stamp_mixins,
         missing_mixins: Vec::new(),
         granted_env: BTreeMap::new(),

@@ -14,6 +14,7 @@
 pub mod beneath;
 pub mod build;
 pub mod cnab;
+pub mod dependencies;
 pub mod digest;
 pub mod drivers;
 pub mod explain;

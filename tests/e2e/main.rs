@@ -5,9 +5,9 @@
 //! this process: the `wharf` command as an operator runs it (`cli`,
 //! `sets_cli`, `records_cli`), a real dockerd (`docker_smoke` first, then
 //! `driver`, `build`, `lifecycle`, `run_semantics`, `docker_mixin`,
-//! `terraform`), real registries (`mixin_registry`, `distribution`) or a
-//! real cargo and crates.io (`third_party_mixin`). Tests that call the
-//! library with no daemon, registry or command are in
+//! `terraform`), real registries (`mixin_registry`, `distribution`,
+//! `dependencies`) or a real cargo and crates.io (`third_party_mixin`).
+//! Tests that call the library with no daemon, registry or command are in
 //! `host/tests/integration` (the `integration` binary).
 //!
 //! One binary rather than one per area, as ripgrep keeps its tests: each
@@ -28,6 +28,7 @@
 mod build;
 mod buildkit;
 mod cli;
+mod dependencies;
 mod distribution;
 mod docker_mixin;
 mod docker_smoke;

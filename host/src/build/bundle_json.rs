@@ -13,9 +13,9 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use crate::cnab::contract::{
-    BUNDLE_DIR, DEBUG_NAME, DEPENDENCIES_EXTENSION, DOCKER_EXTENSION, FILE_PARAMETERS_EXTENSION,
-    INTERNAL_COMMENT, OUTPUTS_DIR, PARAMETER_SOURCES_EXTENSION, STAMP_EXTENSION, STATE_NAME,
-    STATE_PATH, output_parameter_name,
+    BUNDLE_DIR, DEBUG_NAME, DOCKER_EXTENSION, FILE_PARAMETERS_EXTENSION, INTERNAL_COMMENT,
+    OUTPUTS_DIR, PARAMETER_SOURCES_EXTENSION, STAMP_EXTENSION, STATE_NAME, STATE_PATH,
+    output_parameter_name,
 };
 use crate::cnab::{
     Action, Bundle, CNAB_SCHEMA_VERSION, Credential, Definition, Image, InvocationImage, Location,
@@ -95,6 +95,7 @@ pub fn bundle_for(
     add_credentials(manifest, &mut bundle);
     add_outputs(manifest, &mut bundle);
     add_internals(manifest, &mut bundle, &mut sources);
+    super::dependencies_json::add_output_parameters(manifest, &mut bundle, &mut sources);
     add_extensions(manifest, &mut bundle, sources, stamp, custom_overrides);
     bundle
 }
@@ -393,38 +394,7 @@ fn add_extensions(
     if manifest.parameters.iter().any(ParameterDefinition::is_file) {
         required.push(FILE_PARAMETERS_EXTENSION.to_string());
     }
-    if let Some(deps) = manifest
-        .dependencies
-        .as_ref()
-        .filter(|d| !d.requires.is_empty())
-    {
-        let mut requires = Map::new();
-        for dep in &deps.requires {
-            let mut entry = Map::new();
-            entry.insert(
-                "bundle".into(),
-                json!(dep.reference.clone().unwrap_or_default()),
-            );
-            if let Some(range) = &dep.version {
-                let prereleases = semver::Version::parse(range.trim_start_matches('v'))
-                    .is_ok_and(|v| !v.pre.is_empty())
-                    || range.contains("-0");
-                let mut version = Map::new();
-                if prereleases {
-                    version.insert("prereleases".into(), json!(true));
-                }
-                version.insert("ranges".into(), json!([range]));
-                entry.insert("version".into(), Value::Object(version));
-            }
-            requires.insert(dep.name.clone(), Value::Object(entry));
-        }
-        let sequence: Vec<&str> = deps.requires.iter().map(|d| d.name.as_str()).collect();
-        custom.insert(
-            DEPENDENCIES_EXTENSION.into(),
-            json!({"sequence": sequence, "requires": requires}),
-        );
-        required.push(DEPENDENCIES_EXTENSION.to_string());
-    }
+    super::dependencies_json::add_extension(manifest, &mut custom, &mut required);
     custom.insert(PARAMETER_SOURCES_EXTENSION.into(), Value::Object(sources));
     required.push(PARAMETER_SOURCES_EXTENSION.to_string());
     for extension in &manifest.required {

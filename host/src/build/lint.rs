@@ -95,8 +95,107 @@ pub struct Linted {
 
 /// Lints the manifest at `path`. Never fails: problems reading or parsing
 /// it are findings too.
+///
+/// A manifest with dependencies has them pulled, as Porter's lint does,
+/// for the rules that need their bundles (`porter-103` … `porter-111`);
+/// one that cannot be pulled is a `porter-105` warning.
 pub async fn lint(path: &Path, host: &MixinHost, catalog: &Catalog) -> Vec<LintFinding> {
-    lint_manifest(path, host, catalog).await.findings
+    let linted = lint_manifest(path, host, catalog).await;
+    let mut findings = linted.findings;
+    if let Some(manifest) = &linted.manifest {
+        findings.extend(dependency_findings(path, manifest).await);
+    }
+    findings
+}
+
+/// The rules about a manifest's dependencies that need their bundles.
+async fn dependency_findings(path: &Path, manifest: &Manifest) -> Vec<LintFinding> {
+    use crate::dependencies::{Requirement, Resolver, VersionStrategy, rules};
+    let Some(dependencies) = manifest
+        .dependencies
+        .as_ref()
+        .filter(|d| !d.requires.is_empty())
+    else {
+        return Vec::new();
+    };
+    let v2 = manifest.uses_dependencies_v2();
+    let requirements: Vec<Requirement> = dependencies
+        .requires
+        .iter()
+        .map(|d| Requirement::from_manifest(d, v2))
+        .collect();
+    let registry = crate::oci::registry::Registry::new(Default::default());
+    let home = match crate::home::WharfHome::from_env() {
+        Ok(home) => home,
+        Err(e) => {
+            let why = format!("{e:#}");
+            return requirements
+                .iter()
+                .map(|r| rules::unresolved(r, &why))
+                .map(|f| located(path, manifest, f))
+                .collect();
+        }
+    };
+    let resolver = Resolver {
+        registry: &registry,
+        home: &home,
+        strategy: VersionStrategy::Default,
+        max_depth: crate::dependencies::MAX_DEPTH,
+    };
+    let mut found = Vec::new();
+    let mut bundles = std::collections::BTreeMap::new();
+    for requirement in &requirements {
+        match resolver.pull_one(&manifest.name, requirement).await {
+            Ok(bundle) => {
+                bundles.insert(requirement.alias.as_str(), bundle);
+            }
+            Err(e) => found.push(rules::unresolved(requirement, &e.to_string())),
+        }
+    }
+    let by_alias = bundles.iter().map(|(alias, b)| (*alias, b)).collect();
+    found.extend(rules::check(&requirements, &by_alias));
+    // In the order the dependencies are declared.
+    let position = |f: &rules::RuleFinding| {
+        requirements
+            .iter()
+            .position(|r| f.field.split('.').nth(1) == Some(r.alias.as_str()))
+    };
+    found.sort_by_key(position);
+    found
+        .into_iter()
+        .map(|f| located(path, manifest, f))
+        .collect()
+}
+
+/// A dependency rule's finding, placed at its requirement in porter.yaml.
+fn located(
+    path: &Path,
+    manifest: &Manifest,
+    finding: crate::dependencies::rules::RuleFinding,
+) -> LintFinding {
+    let alias = finding
+        .field
+        .strip_prefix("dependencies.")
+        .and_then(|rest| rest.split('.').next())
+        .unwrap_or_default();
+    let span = manifest
+        .required_dependencies()
+        .find(|d| d.name == alias)
+        .map(|d| d.span);
+    LintFinding {
+        level: finding.level,
+        code: finding.code.to_string(),
+        source: "manifest".into(),
+        title: finding.title.to_string(),
+        url: Some(finding.url()),
+        location: FindingLocation {
+            file: path.to_path_buf(),
+            line: span.map_or(0, |s| s.line),
+            column: span.map_or(0, |s| s.column),
+            field: finding.field,
+        },
+        message: finding.message,
+    }
 }
 
 /// [`lint`], keeping the manifest and the mixins it could not load.

@@ -19,6 +19,7 @@ pub mod buildkit;
 pub mod bundle_json;
 #[cfg(feature = "cli")]
 pub mod context;
+mod dependencies_json;
 pub mod dockerfile;
 #[cfg(feature = "cli")]
 pub mod execute;

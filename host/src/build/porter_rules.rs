@@ -30,24 +30,13 @@ pub fn findings(path: &Path, manifest: &Manifest) -> Vec<LintFinding> {
     rules.reserved_parameter_names(manifest);
     rules.parameters_apply_to_their_actions(manifest);
     rules.dependencies_are_named_once(manifest);
-    if wires_dependencies(manifest) {
+    if manifest.uses_dependencies_v2() {
         for dependency in manifest.required_dependencies() {
             rules.dependency_wiring(manifest, dependency);
         }
     }
     rules.experimental_features(manifest);
     rules.found
-}
-
-/// Whether the manifest has dependencies v2 (schema 1.1.0 and later), in
-/// which a dependency's parameters, credentials and outputs are wired with
-/// templates. Porter checks the wiring only with its dependencies-v2 flag,
-/// which these schema versions need.
-fn wires_dependencies(manifest: &Manifest) -> bool {
-    let version = manifest.schema_version.as_deref().unwrap_or("");
-    let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    (major, minor) >= (1, 1)
 }
 
 struct Rules<'p> {
@@ -92,7 +81,7 @@ impl Rules<'_> {
     /// bundle that builds here may need the flag there.
     fn experimental_features(&mut self, manifest: &Manifest) {
         let mut used = Vec::new();
-        if wires_dependencies(manifest) && manifest.dependencies.is_some() {
+        if manifest.uses_dependencies_v2() && manifest.dependencies.is_some() {
             used.push(("dependencies v2 (schema 1.1.0)", "dependencies-v2"));
         }
         if manifest.parameters.iter().any(|p| p.persistent) {

@@ -7,15 +7,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use wharf::cnab::{Bundle, is_file_definition};
+use wharf::dependencies::{Chain, Resolver, VersionStrategy, requirements_of};
 use wharf::home::WharfHome;
 use wharf::manifest::MANIFEST_FILE;
 use wharf::mixin::{OutputSink, TerminalSink};
 use wharf::operation::{
-    Cancel, DeleteAfter, ExecuteOptions, OperationRequest, PrepareContext, PreparedRun, dry_run,
-    execute, prepare,
+    Cancel, DeleteAfter, ExecuteOptions, OperationRequest, Outcome, dry_run, execute,
+    prepare_in_home,
 };
-use wharf::secrets::NamedSecrets;
-use wharf::sets::{ResolveContext, SetStore};
 use wharf::store::{InstallationKey, InstallationStore};
 
 use super::bundle_source::{BundleSourceArgs, LoadedBundle};
@@ -82,6 +81,14 @@ pub struct ActionArgs {
     /// Where to run the bundle.
     #[arg(short, long, value_enum, default_value_t)]
     driver: DriverName,
+    /// How a dependency's version is chosen among its repository's tags:
+    /// exact, max-patch, max-minor or min (default: the highest in range,
+    /// or the referenced tag).
+    #[arg(long, value_name = "STRATEGY")]
+    dependencies_version_strategy: Option<VersionStrategy>,
+    /// How deep dependencies may nest before the run is refused.
+    #[arg(long, value_name = "LEVELS", default_value_t = wharf::dependencies::MAX_DEPTH)]
+    max_dependency_depth: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -162,12 +169,33 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
             .collect(),
         force: args.force,
         allow_docker_host_access: args.allow_docker_host_access,
-        bundle: loaded.bundle,
-        bundle_json: loaded.json,
-        bundle_info: loaded.info,
+        bundle: loaded.bundle.clone(),
+        bundle_json: loaded.json.clone(),
+        bundle_info: loaded.info.clone(),
+        dependencies: Default::default(),
     };
-    let prepared = prepare_blocking(&home, store.clone(), request).await?;
     let driver = wharf::drivers::lookup(args.driver.as_str()).await?;
+    let options = ExecuteOptions {
+        no_logs: args.no_logs,
+        delete_after,
+    };
+    if !driver.is_dry_run() && !requirements_of(&request.bundle)?.is_empty() {
+        let registry = loaded
+            .registry
+            .clone()
+            .unwrap_or_else(|| args.bundle.registry.registry());
+        return run_chain(
+            &home,
+            store,
+            driver.as_ref(),
+            request,
+            registry,
+            &args,
+            options,
+        )
+        .await;
+    }
+    let prepared = prepare_in_home(&home, store.clone(), request).await?;
     let terminal = TerminalSink::default();
     if driver.is_dry_run() {
         let mut show = |stream, bytes: &[u8]| terminal.output(driver.name(), stream, bytes);
@@ -179,10 +207,6 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
         "{action} of installation {key} with bundle {} {}",
         prepared.request.bundle.name, prepared.request.bundle.version
     );
-    let options = ExecuteOptions {
-        no_logs: args.no_logs,
-        delete_after,
-    };
     let outcome = execute(
         store,
         driver.as_ref(),
@@ -192,6 +216,92 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
         Cancel::on_interrupt(),
     )
     .await?;
+    report(action, &key, &outcome)
+}
+
+/// Runs the action on the bundle and its dependencies: resolved from the
+/// registry for install and upgrade, from their records otherwise.
+async fn run_chain(
+    home: &WharfHome,
+    store: Arc<dyn InstallationStore>,
+    driver: &dyn wharf::drivers::Driver,
+    request: OperationRequest,
+    registry: wharf::oci::registry::Registry,
+    args: &ActionArgs,
+    options: ExecuteOptions,
+) -> Result<ExitCode> {
+    let action = request.action.clone();
+    let key = request.key.clone();
+    let resolved = if matches!(action.as_str(), "install" | "upgrade") {
+        let resolver = Resolver {
+            registry: &registry,
+            home,
+            strategy: args.dependencies_version_strategy.unwrap_or_default(),
+            max_depth: args.max_dependency_depth,
+        };
+        let tree = resolver.resolve(&request.bundle).await?;
+        check_dependency_rules(&tree)?;
+        Some(tree)
+    } else {
+        None
+    };
+    eprintln!(
+        "{action} of installation {key} with bundle {} {} and its dependencies",
+        request.bundle.name, request.bundle.version
+    );
+    let pull_from = registry.clone();
+    let chain = Chain {
+        home,
+        store,
+        driver,
+        sink: Arc::new(TerminalSink::default()),
+        options,
+        cancel: &Cancel::on_interrupt,
+        ensure_images: &move |bundle| {
+            let registry = pull_from.clone();
+            Box::pin(async move { pull_images(&registry, &bundle).await })
+        },
+    };
+    let outcome = chain.run(request, resolved).await?;
+    for step in &outcome.dependencies {
+        let how = match &step.outcome {
+            Some(ran) => format!("{} ({}, run {})", step.action, ran.status, ran.run_id),
+            None => step.action.clone(),
+        };
+        eprintln!(
+            "  dependency {}: installation {}: {how}",
+            step.alias, step.installation
+        );
+    }
+    report(&action, &key, &outcome.root)
+}
+
+/// Porter's rules on the resolved tree: warnings are shown, errors stop the
+/// run before anything in it changes.
+fn check_dependency_rules(tree: &[wharf::dependencies::ResolvedDependency]) -> Result<()> {
+    let findings = wharf::dependencies::rules::check_tree(tree);
+    let (errors, warnings): (Vec<_>, Vec<_>) = findings
+        .iter()
+        .partition(|f| f.level == wharf::mixin::Level::Error);
+    for warning in &warnings {
+        eprintln!("{}", warning.display());
+    }
+    if !errors.is_empty() {
+        let list: Vec<String> = errors
+            .iter()
+            .map(|f| format!("  - {}", f.display()))
+            .collect();
+        bail!(
+            "the bundle's dependencies do not fit what it passes them; nothing was run:\n{}",
+            list.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Says how the run ended: an error for a failed one, the outputs of a
+/// successful one.
+fn report(action: &str, key: &InstallationKey, outcome: &Outcome) -> Result<ExitCode> {
     if !outcome.succeeded() {
         bail!(
             "{}; installation {key}, run {}. `wharf logs show -i {}` shows its log",
@@ -263,29 +373,6 @@ async fn pull_images(registry: &wharf::oci::registry::Registry, bundle: &Bundle)
         wharf::oci::docker_images::ensure_pulled(&docker, registry, &image.image).await?;
     }
     Ok(())
-}
-
-async fn prepare_blocking(
-    home: &WharfHome,
-    store: Arc<dyn InstallationStore>,
-    request: OperationRequest,
-) -> Result<PreparedRun> {
-    let home = home.clone();
-    tokio::task::spawn_blocking(move || {
-        let sets = SetStore::new(&home);
-        let secrets = NamedSecrets::new(&home);
-        let lookup = |key: &str| -> anyhow::Result<Option<Vec<u8>>> {
-            Ok(secrets.get(key)?.map(|v| v.expose().to_vec()))
-        };
-        let context = PrepareContext {
-            store: store.as_ref(),
-            sets: &sets,
-            resolve: ResolveContext::from_process(&lookup),
-        };
-        prepare(&context, request)
-    })
-    .await
-    .context("the preparation worker stopped")?
 }
 
 /// `--param` values as bytes: `@FILE` is read, and so is the value of a

@@ -229,13 +229,24 @@ pub struct ExplainArgs {
     cnab_file: Option<PathBuf>,
     #[command(flatten)]
     registry: super::distribution::RegistryArgs,
+    #[command(flatten)]
+    dependencies: super::dependency_tree::DependencyTreeArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: OutputFormat,
 }
 
 pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
-    let explained = if args.reference.is_some() || args.cnab_file.is_some() {
+    let mut explained = explanation(&args).await?;
+    args.dependencies
+        .resolve(&args.registry.registry(), &mut explained)
+        .await?;
+    print_explanation(&args, &explained)
+}
+
+/// What `explain` shows, before dependencies are resolved.
+async fn explanation(args: &ExplainArgs) -> Result<explain::Explanation> {
+    Ok(if args.reference.is_some() || args.cnab_file.is_some() {
         let source = super::bundle_source::BundleSourceArgs {
             cnab_file: args.cnab_file.clone(),
             reference: args.reference.clone(),
@@ -272,8 +283,11 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
             );
         };
         explain::explain(&manifest, linted.missing_mixins)
-    };
-    if print_structured(args.output, &explained)? {
+    })
+}
+
+fn print_explanation(args: &ExplainArgs, explained: &explain::Explanation) -> Result<ExitCode> {
+    if print_structured(args.output, explained)? {
         return Ok(ExitCode::SUCCESS);
     }
     outln!("Name: {}", explained.name)?;
@@ -367,15 +381,7 @@ pub async fn explain(args: ExplainArgs) -> Result<ExitCode> {
             &rows,
         )?;
     }
-    if !explained.dependencies.is_empty() {
-        outln!("\nDependencies:")?;
-        let rows: Vec<Vec<String>> = explained
-            .dependencies
-            .iter()
-            .map(|d| vec![d.alias.clone(), d.reference.clone()])
-            .collect();
-        print_table(&["Alias", "Reference"], &rows)?;
-    }
+    super::dependency_tree::print(&explained.dependencies)?;
     outln!(
         "\nThis bundle uses the following tools: {}.",
         explained.mixins.join(", ")

@@ -182,6 +182,8 @@ pub async fn archive(args: ArchiveArgs) -> Result<ExitCode> {
 pub struct InspectArgs {
     #[command(flatten)]
     bundle: BundleSourceArgs,
+    #[command(flatten)]
+    dependencies: super::dependency_tree::DependencyTreeArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     output: super::output::OutputFormat,
@@ -211,8 +213,16 @@ struct InspectedImage {
 pub async fn inspect(args: InspectArgs) -> Result<ExitCode> {
     let loaded = args.bundle.load(&mut progress_line).await?;
     let bundle = &loaded.bundle;
+    let mut explanation = wharf::explain::explain_bundle(bundle);
+    let registry = loaded
+        .registry
+        .clone()
+        .unwrap_or_else(|| args.bundle.registry.registry());
+    args.dependencies
+        .resolve(&registry, &mut explanation)
+        .await?;
     let inspection = Inspection {
-        explanation: wharf::explain::explain_bundle(bundle),
+        explanation,
         digest: loaded.info.digest.clone(),
         invocation_images: bundle
             .invocation_images
@@ -261,5 +271,6 @@ pub async fn inspect(args: InspectArgs) -> Result<ExitCode> {
             .collect();
         super::output::print_table(&["NAME", "IMAGE", "DIGEST"], &rows)?;
     }
+    super::dependency_tree::print(&inspection.explanation.dependencies)?;
     Ok(ExitCode::SUCCESS)
 }

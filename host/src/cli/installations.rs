@@ -302,7 +302,11 @@ fn print_listed_json(store: &dyn InstallationStore, query: &InstallationQuery) -
 pub async fn show(args: ShowArgs) -> Result<ExitCode> {
     let key = args.namespace.key(args.name);
     let details = with_store(move |store| Ok(store.show_installation(&key)?)).await?;
-    print(&args.format, &details, view::print_details)
+    let shown = view::ShownInstallation {
+        dependencies: view::dependencies_of(&details.installation),
+        details,
+    };
+    print(&args.format, &shown, view::print_details)
 }
 
 async fn delete(args: DeleteArgs) -> Result<ExitCode> {

@@ -58,7 +58,55 @@ pub(super) fn add_installation(table: &mut Table<'_>, line: &InstallationLine) {
     ]);
 }
 
-pub(super) fn print_details(details: &InstallationDetails) -> Result<()> {
+/// An installation as `show` prints it: its records, and the
+/// installations of its dependencies.
+#[derive(Debug, serde::Serialize)]
+pub(super) struct ShownInstallation {
+    #[serde(flatten)]
+    pub details: InstallationDetails,
+    pub dependencies: Vec<ShownDependency>,
+}
+
+/// A dependency of an installation.
+#[derive(Debug, serde::Serialize)]
+pub(super) struct ShownDependency {
+    pub alias: String,
+    pub name: String,
+    pub namespace: String,
+    /// Whether it belongs to a sharing group rather than to this parent.
+    pub shared: bool,
+}
+
+/// The dependencies of `installation`, in the order its bundle requires
+/// them.
+pub(super) fn dependencies_of(installation: &wharf::store::Installation) -> Vec<ShownDependency> {
+    let requirements = wharf::cnab::Bundle::from_slice(installation.bundle_json.as_bytes())
+        .ok()
+        .and_then(|b| wharf::dependencies::requirements_of(&b).ok())
+        .unwrap_or_default();
+    let mut found = wharf::dependencies::dependencies_of(installation);
+    let position = |alias: &str| {
+        requirements
+            .iter()
+            .position(|r| r.alias == alias)
+            .unwrap_or(usize::MAX)
+    };
+    found.sort_by_key(|(alias, _)| position(alias));
+    found
+        .into_iter()
+        .map(|(alias, key)| ShownDependency {
+            shared: requirements
+                .iter()
+                .any(|r| r.alias == alias && r.sharing_group.is_some()),
+            alias,
+            name: key.name,
+            namespace: key.namespace,
+        })
+        .collect()
+}
+
+pub(super) fn print_details(shown: &ShownInstallation) -> Result<()> {
+    let details = &shown.details;
     let i = &details.installation;
     let mut page = Page::default();
     page.field("Name", &i.name);
@@ -97,6 +145,21 @@ pub(super) fn print_details(details: &InstallationDetails) -> Result<()> {
     let outputs = output_rows(&details.outputs, &mut truncated);
     print_section("Outputs", &["NAME", "VALUE"], &outputs)?;
     note_abbreviated(truncated);
+    let dependencies: Vec<Vec<String>> = shown
+        .dependencies
+        .iter()
+        .map(|d| {
+            let kind = if d.shared { "shared" } else { "own" };
+            vec![d.alias.clone(), d.name.clone(), kind.to_string()]
+        })
+        .collect();
+    if !dependencies.is_empty() {
+        print_section(
+            "Dependencies",
+            &["ALIAS", "INSTALLATION", "KIND"],
+            &dependencies,
+        )?;
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use wharf::sets::SetKind;
 mod actions;
 mod build;
 mod bundle_source;
+mod dependency_tree;
 mod diagnostics;
 mod distribution;
 mod installations;

@@ -46,8 +46,13 @@ pub const STAMP_EXTENSION: &str = "sh.wharf";
 pub const DOCKER_EXTENSION: &str = "io.cnab.docker";
 /// Where parameters fed from outputs (and dependencies) name their source.
 pub const PARAMETER_SOURCES_EXTENSION: &str = "io.cnab.parameter-sources";
-/// The bundles a bundle depends on.
+/// The bundles a bundle depends on (dependencies v1).
 pub const DEPENDENCIES_EXTENSION: &str = "io.cnab.dependencies";
+/// Porter's dependencies v2: requirements with sharing and wiring.
+pub const DEPENDENCIES_V2_EXTENSION: &str = "org.getporter.dependencies@v2";
+/// Where a root bundle's run finds each dependency's bundle.json:
+/// `/cnab/app/dependencies/<alias>/bundle.json`, as Porter puts it.
+pub const DEPENDENCIES_DIR: &str = "/cnab/app/dependencies";
 /// Porter's marker for parameters of type `file`.
 pub const FILE_PARAMETERS_EXTENSION: &str = "sh.porter.file-parameters";
 
@@ -55,6 +60,24 @@ pub const FILE_PARAMETERS_EXTENSION: &str = "sh.porter.file-parameters";
 /// `wharf-<output>-output`.
 pub fn output_parameter_name(output: &str) -> String {
     format!("{INTERNAL_PREFIX}{output}-output")
+}
+
+/// The internal parameter that carries the output `output` of the
+/// dependency `alias` into a run of the root bundle:
+/// `wharf-<alias>-<output>-dep-output`, as Porter's is
+/// `porter-<alias>-<output>-dep-output`.
+pub fn dependency_output_parameter(alias: &str, output: &str) -> String {
+    format!("{INTERNAL_PREFIX}{alias}-{output}-dep-output")
+}
+
+/// The environment variable that parameter arrives in, which the runtime
+/// reads for `bundle.dependencies.<alias>.outputs.<output>`.
+pub fn dependency_output_env(alias: &str, output: &str) -> String {
+    format!(
+        "WHARF_DEP_{}_{}",
+        crate::manifest::upper_snake(alias),
+        crate::manifest::upper_snake(output)
+    )
 }
 
 /// The output an internal `wharf-<output>-output` parameter carries.

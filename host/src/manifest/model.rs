@@ -105,6 +105,16 @@ impl Manifest {
         }
     }
 
+    /// Whether its dependencies are Porter's v2 (schema 1.1.0 and later):
+    /// wired with templates, shareable, written to
+    /// `org.getporter.dependencies@v2`.
+    pub fn uses_dependencies_v2(&self) -> bool {
+        let version = self.schema_version.as_deref().unwrap_or("");
+        let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        (major, minor) >= (1, 1)
+    }
+
     /// The bundles it requires (`dependencies.requires`), in order.
     pub fn required_dependencies(&self) -> impl Iterator<Item = &Dependency> {
         self.dependencies.iter().flat_map(|d| &d.requires)

@@ -17,7 +17,7 @@ use super::cancel::Cancel;
 use super::invocation::{RunIdentity, build_invocation, runnable_image};
 use super::orphans;
 use super::prepare::PreparedRun;
-use crate::cnab::contract::STATE_NAME;
+use crate::cnab::contract::{DEPENDENCIES_DIR, STATE_NAME};
 use crate::drivers::{Completed, Driver, Invocation, OutputCallback};
 use crate::mixin::{LogLevel, OutputSink, Stream};
 use crate::runtime::{Masker, MaskingSink};
@@ -75,7 +75,7 @@ pub fn invocation_for(
     driver: &dyn Driver,
 ) -> Result<(Invocation, Vec<String>)> {
     let request = &prepared.request;
-    build_invocation(
+    let (mut invocation, secrets) = build_invocation(
         &request.bundle,
         runnable_image(&request.bundle, driver)?,
         &RunIdentity {
@@ -87,7 +87,14 @@ pub fn invocation_for(
         &prepared.parameters,
         &prepared.credentials,
         request.allow_docker_host_access,
-    )
+    )?;
+    for (alias, json) in &request.dependencies.bundles {
+        invocation.files.push((
+            format!("{DEPENDENCIES_DIR}/{alias}/bundle.json"),
+            json.clone().into_bytes(),
+        ));
+    }
+    Ok((invocation, secrets))
 }
 
 /// Shows what the run would do through a dry-run driver: the driver's
@@ -129,25 +136,7 @@ pub async fn execute(
     // Refused before anything is recorded.
     runnable_image(&request.bundle, driver)?;
     let key = request.key.clone();
-    let spec = InstallationSpec {
-        key: key.clone(),
-        bundle: request.bundle_info.clone(),
-        bundle_json: request.bundle_json.clone(),
-        parameter_sets: prepared.parameter_sets.clone(),
-        credential_sets: prepared.credential_sets.clone(),
-        labels: match &prepared.existing {
-            Some(existing) if request.labels.is_empty() => existing.labels.clone(),
-            _ => request.labels.clone(),
-        },
-    };
-    let mut new_run = NewRun::new(key.clone(), request.action.clone());
-    for (name, value) in &prepared.parameters {
-        new_run = if value.sensitive {
-            new_run.sensitive_parameter(name, value.value.clone())
-        } else {
-            new_run.parameter(name, value.value.clone())
-        };
-    }
+    let (spec, new_run) = records_of(&prepared);
     // Refused while a live process runs the installation; a dead
     // process's container must not run beside this run.
     orphans::reap(&store, driver, &key, sink.as_ref()).await?;
@@ -251,6 +240,61 @@ pub async fn execute(
         message,
         outputs: recorded,
         deleted: delete,
+    })
+}
+
+/// The installation and the run a prepared run records.
+fn records_of(prepared: &PreparedRun) -> (InstallationSpec, NewRun) {
+    let request = &prepared.request;
+    let key = request.key.clone();
+    let spec = InstallationSpec {
+        key: key.clone(),
+        bundle: request.bundle_info.clone(),
+        bundle_json: request.bundle_json.clone(),
+        parameter_sets: prepared.parameter_sets.clone(),
+        credential_sets: prepared.credential_sets.clone(),
+        labels: match &prepared.existing {
+            Some(existing) if request.labels.is_empty() => existing.labels.clone(),
+            _ => request.labels.clone(),
+        },
+    };
+    let mut new_run = NewRun::new(key, request.action.clone());
+    for (name, value) in &prepared.parameters {
+        new_run = if value.sensitive {
+            new_run.sensitive_parameter(name, value.value.clone())
+        } else {
+            new_run.parameter(name, value.value.clone())
+        };
+    }
+    (spec, new_run)
+}
+
+/// Records a run of the prepared action that failed before its
+/// invocation image could start (one of the bundle's dependencies
+/// failed), so the installation tells what stopped it. Nothing runs.
+pub async fn record_not_run(
+    store: Arc<dyn InstallationStore>,
+    prepared: &PreparedRun,
+    message: String,
+) -> Result<Outcome> {
+    let (spec, new_run) = records_of(prepared);
+    let finish = FinishRun::failed(message.clone());
+    let run_id = blocking(&store, move |s| {
+        s.upsert_installation(spec)?;
+        let active = s.start_run(new_run)?;
+        let id = active.id().to_string();
+        s.finish_run(active, finish)?;
+        Ok(id)
+    })
+    .await
+    .context("cannot record the run that did not start")?;
+    Ok(Outcome {
+        run_id,
+        status: Status::Failed,
+        exit_code: None,
+        message,
+        outputs: Vec::new(),
+        deleted: false,
     })
 }
 

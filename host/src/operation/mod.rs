@@ -30,6 +30,10 @@ mod tests;
 
 pub use cancel::Cancel;
 pub use credentials::CredentialValue;
-pub use execute::{DeleteAfter, ExecuteOptions, Outcome, dry_run, execute, invocation_for};
-pub use parameters::{ParameterValue, ValueOrigin};
-pub use prepare::{OperationRequest, PrepareContext, PreparedRun, prepare};
+pub use execute::{
+    DeleteAfter, ExecuteOptions, Outcome, dry_run, execute, invocation_for, record_not_run,
+};
+pub use parameters::{DependencyOutput, DependencyOutputs, ParameterValue, ValueOrigin};
+pub use prepare::{
+    DependencyInputs, OperationRequest, PrepareContext, PreparedRun, prepare, prepare_in_home,
+};

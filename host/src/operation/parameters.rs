@@ -16,7 +16,7 @@
 //! output is the newer fact. Every value is typed by its definition and
 //! checked against it, and the errors never quote a sensitive value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use base64::Engine as _;
@@ -38,6 +38,8 @@ pub enum ValueOrigin {
     PreviousRun,
     /// The installation's output of that name.
     Output(String),
+    /// An output of one of the bundle's dependencies.
+    DependencyOutput { dependency: String, output: String },
     /// The definition's default.
     Default,
 }
@@ -49,6 +51,9 @@ impl fmt::Display for ValueOrigin {
             ValueOrigin::Set(name) => write!(f, "parameter set `{name}`"),
             ValueOrigin::PreviousRun => f.write_str("the installation's previous run"),
             ValueOrigin::Output(name) => write!(f, "the installation's output `{name}`"),
+            ValueOrigin::DependencyOutput { dependency, output } => {
+                write!(f, "the output `{output}` of the dependency `{dependency}`")
+            }
             ValueOrigin::Default => f.write_str("its default"),
         }
     }
@@ -102,6 +107,32 @@ pub struct ParameterSources {
     pub previous: Option<PreviousValues>,
     /// The installation's outputs, the latest value of each.
     pub outputs: BTreeMap<String, Vec<u8>>,
+    /// The outputs of the bundle's dependencies; `None` while they have not
+    /// run, when the parameters they feed are left for later.
+    pub dependency_outputs: Option<DependencyOutputs>,
+    /// Parameters whose value was made from a secret (a parent's wiring
+    /// that read a credential): kept out of records whatever their
+    /// definition says.
+    pub sensitive: BTreeSet<String>,
+}
+
+/// Each dependency's outputs, by alias, then by output name.
+pub type DependencyOutputs = BTreeMap<String, BTreeMap<String, DependencyOutput>>;
+
+/// One output of a dependency.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DependencyOutput {
+    pub value: Vec<u8>,
+    pub sensitive: bool,
+}
+
+impl fmt::Debug for DependencyOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DependencyOutput")
+            .field("value", &format_args!("<{} bytes>", self.value.len()))
+            .field("sensitive", &self.sensitive)
+            .finish()
+    }
 }
 
 /// Chooses the value of every parameter of `bundle` that applies to
@@ -119,12 +150,38 @@ pub fn resolve_parameters(
     for (name, parameter) in bundle.parameters_for_action(action) {
         let definition = bundle.parameter_definition(name);
         let output_source = output_source(bundle, name);
+        let dependency_source = dependency_output_source(bundle, name);
+        if dependency_source.is_some() && sources.dependency_outputs.is_none() {
+            // Decided once the dependencies have run.
+            continue;
+        }
+        let dependency_output = dependency_source
+            .as_ref()
+            .and_then(|(dep, output)| sources.dependency_outputs.as_ref()?.get(dep)?.get(output));
         let sensitive = bundle.is_sensitive_parameter(name)
             || name == STATE_NAME
+            || sources.sensitive.contains(name)
+            || dependency_output.is_some_and(|o| o.sensitive)
             || output_source
                 .as_deref()
                 .is_some_and(|o| bundle.is_sensitive_output(o));
-        let chosen = match choose(bundle, name, definition, output_source, sources) {
+        let from_dependency =
+            dependency_source
+                .zip(dependency_output)
+                .map(|((dependency, output), value)| {
+                    (
+                        &value.value,
+                        ValueOrigin::DependencyOutput { dependency, output },
+                    )
+                });
+        let chosen = match choose(
+            bundle,
+            name,
+            definition,
+            output_source,
+            from_dependency,
+            sources,
+        ) {
             Ok(chosen) => chosen,
             Err(problem) => {
                 problems.push(problem);
@@ -166,6 +223,7 @@ fn choose(
     name: &str,
     definition: Option<&Definition>,
     output_source: Option<String>,
+    from_dependency: Option<(&Vec<u8>, ValueOrigin)>,
     sources: &ParameterSources,
 ) -> Result<Option<(Value, ValueOrigin)>, String> {
     if let Some((_, bytes)) = sources.flags.iter().rev().find(|(n, _)| n == name) {
@@ -181,6 +239,7 @@ fn choose(
         }
     }
     if output_source.is_none()
+        && dependency_output_source(bundle, name).is_none()
         && let Some(previous) = &sources.previous
         && let Some(value) = previous.values.get(name)
         && !is_internal_parameter(bundle, name)
@@ -200,6 +259,11 @@ fn choose(
             .map_err(|why| format!("parameter `{name}` from the output `{output}`: {why}"))?;
         return Ok(Some((value, ValueOrigin::Output(output))));
     }
+    if let Some((bytes, origin)) = from_dependency {
+        let value = typed_value(definition, bytes)
+            .map_err(|why| format!("parameter `{name}` from {origin}: {why}"))?;
+        return Ok(Some((value, origin)));
+    }
     Ok(definition
         .and_then(|d| d.get("default"))
         .map(|default| (default.clone(), ValueOrigin::Default)))
@@ -208,6 +272,16 @@ fn choose(
 /// `--param` names must be the bundle's own, user-settable parameters.
 fn check_flag_names(bundle: &Bundle, sources: &ParameterSources, problems: &mut Vec<String>) {
     for (name, _) in &sources.flags {
+        if let Some((alias, _)) = name.split_once('#') {
+            // `--param <alias>#<name>` is for a dependency.
+            if !crate::dependencies::aliases(bundle).any(|a| a == alias) {
+                problems.push(format!(
+                    "--param {name}: the bundle has no dependency `{alias}`; `wharf explain` \
+                     lists its dependencies"
+                ));
+            }
+            continue;
+        }
         if !bundle.parameters.contains_key(name) {
             let candidates = bundle
                 .parameters
@@ -240,6 +314,21 @@ fn output_source(bundle: &Bundle, name: &str) -> Option<String> {
         .get("name")?
         .as_str()
         .map(str::to_string)
+}
+
+/// The dependency output a parameter is fed from (`dependencies.output`),
+/// as (alias, output).
+fn dependency_output_source(bundle: &Bundle, name: &str) -> Option<(String, String)> {
+    let source = bundle.custom.get(PARAMETER_SOURCES_EXTENSION)?.get(name)?;
+    let priority = source.get("priority")?.as_array()?;
+    if !priority.iter().any(|p| p == "dependencies.output") {
+        return None;
+    }
+    let wired = source.get("sources")?.get("dependencies.output")?;
+    Some((
+        wired.get("dependency")?.as_str()?.to_string(),
+        wired.get("name")?.as_str()?.to_string(),
+    ))
 }
 
 /// A value given as bytes, typed by its definition: a file's bytes become
@@ -399,6 +488,7 @@ mod tests {
                 bundle: bundle.clone(),
             }),
             outputs: [("seed".to_string(), b"from-output".to_vec())].into(),
+            ..ParameterSources::default()
         };
         let (values, problems) = run("upgrade", &sources);
         assert!(problems.is_empty(), "{problems:?}");
@@ -495,5 +585,66 @@ mod tests {
         assert_eq!(value, json!("AJ+Slg=="));
         assert_eq!(file_bytes(Some(&definition), &value).unwrap(), bytes);
         assert_eq!(text_of(&json!({"k": 1})), r#"{"k":1}"#);
+    }
+
+    #[test]
+    fn a_dependency_output_waits_for_the_dependency_and_keeps_its_secrecy() {
+        let bundle = Bundle::from_value(json!({
+            "schemaVersion": "1.2.0", "name": "app", "version": "1.0.0",
+            "invocationImages": [{"imageType": "docker", "image": "x/y:1"}],
+            "definitions": {"s": {"type": "string"}},
+            "parameters": {"conn": {"definition": "s", "required": true,
+                                    "destination": {"env": "CONN"}}},
+            "custom": {
+                PARAMETER_SOURCES_EXTENSION: {"conn": {"priority": ["dependencies.output"],
+                    "sources": {"dependencies.output": {"dependency": "db", "name": "connstr"}}}},
+                "io.cnab.dependencies": {"requires": {"db": {"bundle": "reg/db"}}}
+            }
+        }))
+        .unwrap();
+        let mut problems = Vec::new();
+        let pending = ParameterSources {
+            flags: vec![("db#database".into(), b"x".to_vec())],
+            ..ParameterSources::default()
+        };
+        let values = resolve_parameters(&bundle, "install", &pending, &mut problems);
+        assert!(
+            problems.is_empty(),
+            "not yet known is not missing: {problems:?}"
+        );
+        assert!(values.is_empty());
+
+        let output = DependencyOutput {
+            value: b"db://x".to_vec(),
+            sensitive: true,
+        };
+        let ran = ParameterSources {
+            dependency_outputs: Some(BTreeMap::from([(
+                "db".to_string(),
+                BTreeMap::from([("connstr".to_string(), output)]),
+            )])),
+            ..ParameterSources::default()
+        };
+        let values = resolve_parameters(&bundle, "install", &ran, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(values["conn"].value, json!("db://x"));
+        assert!(
+            values["conn"].sensitive,
+            "a sensitive output stays sensitive"
+        );
+        assert_eq!(
+            values["conn"].origin.to_string(),
+            "the output `connstr` of the dependency `db`"
+        );
+
+        let unknown = ParameterSources {
+            flags: vec![("cache#size".into(), b"1".to_vec())],
+            dependency_outputs: Some(BTreeMap::new()),
+            ..ParameterSources::default()
+        };
+        resolve_parameters(&bundle, "install", &unknown, &mut problems);
+        let all = problems.join("\n");
+        assert!(all.contains("no dependency `cache`"), "{all}");
+        assert!(all.contains("parameter `conn` is required"), "{all}");
     }
 }

@@ -4,16 +4,20 @@
 //! Preparing writes nothing, so a refused run leaves no record, and every
 //! problem found is reported together.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 
 use super::credentials::{CredentialValue, resolve_credentials};
 use super::invocation::requires_docker;
-use super::parameters::{ParameterSources, ParameterValue, PreviousValues, resolve_parameters};
+use super::parameters::{
+    DependencyOutputs, ParameterSources, ParameterValue, PreviousValues, resolve_parameters,
+};
 use crate::cnab::{Bundle, is_core_action};
-use crate::sets::{ResolveContext, ResolvedValue, SetKind, SetStore, load_set, resolve};
+use crate::sets::{
+    ResolveContext, ResolvedValue, SetKind, SetStore, SourceKind, load_set, resolve,
+};
 use crate::store::{BundleInfo, Installation, InstallationKey, InstallationStore, StoreError};
 
 /// What the operator asked for.
@@ -39,6 +43,24 @@ pub struct OperationRequest {
     /// an installation that is not installed.
     pub force: bool,
     pub allow_docker_host_access: bool,
+    /// What a parent passes a dependency run: wired credentials, which win
+    /// over sets; parameters made from secrets; and, once the
+    /// dependencies of this bundle have run, their outputs and bundles.
+    pub dependencies: DependencyInputs,
+}
+
+/// What dependencies add to a run; empty for a bundle without them.
+#[derive(Debug, Clone, Default)]
+pub struct DependencyInputs {
+    /// Credential values wired by the parent (dependencies v2).
+    pub wired_credentials: Vec<(String, Vec<u8>)>,
+    /// Parameters whose value the parent made from a secret.
+    pub sensitive_parameters: BTreeSet<String>,
+    /// The outputs of this bundle's dependencies; `None` before they ran.
+    pub outputs: Option<DependencyOutputs>,
+    /// Each dependency's bundle.json by alias, for
+    /// `/cnab/app/dependencies/<alias>/bundle.json` in the run.
+    pub bundles: Vec<(String, String)>,
 }
 
 /// A run that may start.
@@ -51,6 +73,10 @@ pub struct PreparedRun {
     pub credential_sets: Vec<String>,
     pub parameters: BTreeMap<String, ParameterValue>,
     pub credentials: BTreeMap<String, CredentialValue>,
+    /// Values for the dependencies, by alias: parameter set entries and
+    /// `--param` values named `<alias>#<name>`, in that order (a later one
+    /// wins).
+    pub dependency_parameters: BTreeMap<String, Vec<(String, Vec<u8>)>>,
 }
 
 /// Where preparation looks things up.
@@ -92,13 +118,26 @@ pub fn prepare(context: &PrepareContext<'_>, request: OperationRequest) -> Resul
         &parameter_sets,
         &mut problems,
     );
-    let credential_values = resolve_sets(
+    let mut credential_values = resolve_sets(
         context,
         SetKind::Credential,
         &key.namespace,
         &credential_sets,
         &mut problems,
     );
+    let dependency_parameters = dependency_parameters(&request.params, &parameter_values);
+    if !request.dependencies.wired_credentials.is_empty() {
+        let wired = request
+            .dependencies
+            .wired_credentials
+            .iter()
+            .map(|(name, bytes)| {
+                let value = ResolvedValue::new(bytes.clone(), SourceKind::Value);
+                (name.clone(), value)
+            })
+            .collect();
+        credential_values.push(("the parent bundle's wiring".to_string(), wired));
+    }
     let sources = ParameterSources {
         flags: request.params.clone(),
         sets: parameter_values,
@@ -110,6 +149,8 @@ pub fn prepare(context: &PrepareContext<'_>, request: OperationRequest) -> Resul
             Some(installation) => installation_outputs(context.store, &installation.key())?,
             None => BTreeMap::new(),
         },
+        dependency_outputs: request.dependencies.outputs.clone(),
+        sensitive: request.dependencies.sensitive_parameters.clone(),
     };
     let parameters = resolve_parameters(&request.bundle, action, &sources, &mut problems);
     let credentials =
@@ -136,7 +177,30 @@ pub fn prepare(context: &PrepareContext<'_>, request: OperationRequest) -> Resul
         credential_sets,
         parameters,
         credentials,
+        dependency_parameters,
     })
+}
+
+/// The values named `<alias>#<name>`: from the parameter sets first, then
+/// from `--param`, so a flag wins.
+fn dependency_parameters(
+    flags: &[(String, Vec<u8>)],
+    sets: &[(String, BTreeMap<String, ResolvedValue>)],
+) -> BTreeMap<String, Vec<(String, Vec<u8>)>> {
+    let mut values: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
+    let from_sets = sets
+        .iter()
+        .flat_map(|(_, entries)| entries.iter().map(|(k, v)| (k, v.as_bytes())));
+    let from_flags = flags.iter().map(|(k, v)| (k, v.as_slice()));
+    for (key, bytes) in from_sets.chain(from_flags) {
+        if let Some((alias, name)) = key.split_once('#') {
+            values
+                .entry(alias.to_string())
+                .or_default()
+                .push((name.to_string(), bytes.to_vec()));
+        }
+    }
+    values
 }
 
 /// `installation NAME` or `installation NAMESPACE/NAME`.
@@ -280,4 +344,29 @@ fn installation_outputs(
         .into_iter()
         .filter_map(|o| Some((o.name, o.value?.0)))
         .collect())
+}
+
+/// [`prepare`] against the sets and secrets of `home` and this process's
+/// environment, off the async workers (sets may run commands).
+pub async fn prepare_in_home(
+    home: &crate::home::WharfHome,
+    store: std::sync::Arc<dyn InstallationStore>,
+    request: OperationRequest,
+) -> Result<PreparedRun> {
+    let home = home.clone();
+    tokio::task::spawn_blocking(move || {
+        let sets = SetStore::new(&home);
+        let secrets = crate::secrets::NamedSecrets::new(&home);
+        let lookup = |key: &str| -> anyhow::Result<Option<Vec<u8>>> {
+            Ok(secrets.get(key)?.map(|v| v.expose().to_vec()))
+        };
+        let context = PrepareContext {
+            store: store.as_ref(),
+            sets: &sets,
+            resolve: ResolveContext::from_process(&lookup),
+        };
+        prepare(&context, request)
+    })
+    .await
+    .context("the preparation worker stopped")?
 }

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::cnab::Bundle;
-use crate::cnab::contract::{STATE_NAME, output_parameter_name};
+use crate::cnab::contract::{
+    DEPENDENCIES_DIR, STATE_NAME, dependency_output_env, output_parameter_name,
+};
 use crate::manifest::{Manifest, Step, work_dirs};
 use crate::mixin::{ExecuteGrant, HostConfig, LogLevel, MixinHost, OutputSink};
 
@@ -74,7 +76,10 @@ async fn run_masked(
     let inputs = read_inputs(&bundle, &action, layout, env, masker)?;
     mask_passed_in_outputs(&bundle, &inputs, masker);
     let relocations = read_relocations(layout)?;
-    let variables = Variables::new(&bundle, &invocation, &inputs, env, &relocations);
+    let dependencies = read_dependency_bundles(layout)?;
+    mask_dependency_outputs(&dependencies, env, masker);
+    let variables = Variables::new(&bundle, &invocation, &inputs, env, &relocations)
+        .with_dependencies(dependencies);
     let installation = invocation.installation.as_deref().unwrap_or_default();
     let installation = if invocation.namespace.is_empty() {
         installation.to_string()
@@ -413,5 +418,52 @@ fn read_relocations(layout: &Layout) -> Result<BTreeMap<String, String>, Runtime
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
         Err(e) => Err(RuntimeError::io("read", &path, e)),
+    }
+}
+
+/// The bundles the host put at `/cnab/app/dependencies/<alias>/bundle.json`
+/// for a run of a bundle with dependencies, by alias.
+fn read_dependency_bundles(layout: &Layout) -> Result<BTreeMap<String, Bundle>, RuntimeError> {
+    let dir = layout.host_path(DEPENDENCIES_DIR);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(RuntimeError::io("read", &dir, e)),
+    };
+    let mut bundles = BTreeMap::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| RuntimeError::io("read", &dir, e))?;
+        let path = entry.path().join("bundle.json");
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(RuntimeError::io("read", &path, e)),
+        };
+        let bundle = Bundle::from_slice(&bytes).map_err(|e| {
+            RuntimeError::io(
+                "read the dependency bundle",
+                &path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+            )
+        })?;
+        bundles.insert(entry.file_name().to_string_lossy().into_owned(), bundle);
+    }
+    Ok(bundles)
+}
+
+/// Masks the values of the dependencies' sensitive outputs passed in.
+fn mask_dependency_outputs(
+    dependencies: &BTreeMap<String, Bundle>,
+    env: &BTreeMap<String, String>,
+    masker: &Masker,
+) {
+    for (alias, bundle) in dependencies {
+        for name in bundle.outputs.keys() {
+            if bundle.is_sensitive_output(name)
+                && let Some(value) = env.get(&dependency_output_env(alias, name))
+            {
+                masker.add(value);
+            }
+        }
     }
 }

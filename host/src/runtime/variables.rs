@@ -4,8 +4,11 @@
 //! reference is a dotted path into it; at each level the longest run of
 //! segments that is a key wins, so a name with a dot in it still resolves.
 //! `bundle.dependencies.<dep>.outputs.<name>` is the one reference outside
-//! the tree: the CNAB runtime passes a dependency's outputs in
-//! `WHARF_DEP_<DEP>_<NAME>`.
+//! the tree: the host passes a dependency's outputs in
+//! `WHARF_DEP_<DEP>_<NAME>`. A dependency's `name`, `version` and
+//! `description` come from the bundle.json the host puts at
+//! `/cnab/app/dependencies/<dep>/bundle.json`, which also says which of
+//! its outputs are sensitive.
 //!
 //! A value reached through a credential, a sensitive parameter or a
 //! sensitive output is reported as sensitive, so the text a template puts
@@ -17,8 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::inputs::{Inputs, Invocation};
 use crate::cnab::Bundle;
-use crate::cnab::contract::output_of_parameter;
-use crate::manifest::upper_snake;
+use crate::cnab::contract::{dependency_output_env, output_of_parameter};
 
 /// The values templates read, for one run.
 #[derive(Debug, Clone)]
@@ -27,6 +29,8 @@ pub struct Variables {
     env: BTreeMap<String, String>,
     /// Key paths under which every value is secret.
     sensitive: Vec<Vec<String>>,
+    /// The dependencies' bundles, by alias.
+    dependencies: BTreeMap<String, Bundle>,
 }
 
 /// A resolved reference.
@@ -114,7 +118,31 @@ impl Variables {
             }),
             env: env.clone(),
             sensitive,
+            dependencies: BTreeMap::new(),
         }
+    }
+
+    /// Adds the bundles the run depends on, by alias: their `name`,
+    /// `version` and `description` become
+    /// `bundle.dependencies.<alias>.*`, and their sensitive outputs stay
+    /// sensitive here.
+    pub fn with_dependencies(mut self, dependencies: BTreeMap<String, Bundle>) -> Self {
+        let tree: Map<String, Value> = dependencies
+            .iter()
+            .map(|(alias, bundle)| {
+                let meta = json!({
+                    "name": bundle.name,
+                    "version": bundle.version,
+                    "description": bundle.description,
+                });
+                (alias.clone(), meta)
+            })
+            .collect();
+        if let Some(b) = self.root.get_mut("bundle").and_then(Value::as_object_mut) {
+            b.insert("dependencies".into(), Value::Object(tree));
+        }
+        self.dependencies = dependencies;
+        self
     }
 
     /// Records a step output: `bundle.outputs.<name>` reads it from now on.
@@ -135,11 +163,14 @@ impl Variables {
             && !name.is_empty()
         {
             let name = name.join(".");
-            let var = format!("WHARF_DEP_{}_{}", upper_snake(dep), upper_snake(&name));
+            let var = dependency_output_env(dep, &name);
             return match self.env.get(&var) {
                 Some(value) => Ok(Resolved {
                     text: value.clone(),
-                    sensitive: false,
+                    sensitive: self
+                        .dependencies
+                        .get(*dep)
+                        .is_none_or(|b| b.is_sensitive_output(&name)),
                 }),
                 None => Err(format!(
                     "the output {name:?} of the dependency {dep:?} was not passed to this run \

@@ -100,6 +100,39 @@ fn mybuns_matches_porters_bundle_json() {
     );
 }
 
+/// Porter writes mybuns with its dependencies-v2 flag as
+/// `mybuns-depsv2.bundle.json`; Wharf writes v2 for schema 1.1.0, so the
+/// same manifest at 1.1.0 must give the same extension.
+#[test]
+fn mybuns_at_schema_1_1_matches_porters_dependencies_v2() {
+    let porter: Value = serde_json::from_slice(
+        &std::fs::read(conformance().join("cnab-bundles/porter__mybuns-depsv2.bundle.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let path = conformance()
+        .join("porter-manifests")
+        .join("porter__tests__testdata__mybuns__porter.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("schemaVersion: 1.0.1"));
+    let text = text.replace("schemaVersion: 1.0.1", "schemaVersion: 1.1.0");
+    let (m, _) = manifest::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+    let image = InvocationImage {
+        image_type: "docker".into(),
+        image: "localhost:5000/mybuns:wharf-test".into(),
+        ..InvocationImage::default()
+    };
+    let wharf = bundle_for(&m, image, &Stamp::default(), &Map::new())
+        .to_value()
+        .unwrap();
+    let key = "org.getporter.dependencies@v2";
+    assert_eq!(wharf["custom"][key], porter["custom"][key], "{key} differs");
+    assert!(wharf["custom"].get("io.cnab.dependencies").is_none());
+    assert_eq!(wharf["requiredExtensions"], porter["requiredExtensions"]);
+    let sources = |b: &Value| without_internal(&b["custom"]["io.cnab.parameter-sources"]);
+    assert_eq!(sources(&wharf), sources(&porter));
+}
+
 #[test]
 fn every_corpus_bundle_json_is_valid_cnab() {
     let schema = BundleSchema::load(&conformance().join("cnab-spec")).unwrap();
@@ -130,4 +163,44 @@ fn every_corpus_bundle_json_is_valid_cnab() {
         checked, 38,
         "every manifest but the two negative ones yields a bundle"
     );
+}
+
+/// Every corpus manifest that declares dependencies builds a bundle.json
+/// whose requirements Wharf reads back as it wrote them: the extension its
+/// schema calls for, every alias in order, and every version range
+/// understood (Porter's Masterminds ranges, hyphens and wildcards too).
+#[test]
+fn corpus_dependencies_read_back_from_their_bundle_json() {
+    use wharf::dependencies::{requirements_of, version::parse_ranges};
+    let manifests = [
+        "porter__tests__testdata__mybuns__porter.yaml",
+        "porter__tests__testdata__myenv__porter.yaml",
+        "porter__tests__testdata__myinfra__porter.yaml",
+        "porter__pkg__cnab__config-adapter__testdata__porter-with-deps.yaml__porter.yaml",
+        "porter__pkg__cnab__config-adapter__testdata__porter-with-depsv2.yaml__porter.yaml",
+        "porter__pkg__cnab__config-adapter__testdata__porter.yaml",
+        "porter__pkg__manifest__testdata__porter-with-templating.yaml__porter.yaml",
+    ];
+    for file in manifests {
+        let path = conformance().join("porter-manifests").join(file);
+        let (m, _) = manifest::load(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let bundle = bundle_for(
+            &m,
+            InvocationImage::default(),
+            &Stamp::default(),
+            &Map::new(),
+        );
+        let requirements = requirements_of(&bundle).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let declared: Vec<&str> = m.required_dependencies().map(|d| d.name.as_str()).collect();
+        let read: Vec<&str> = requirements.iter().map(|r| r.alias.as_str()).collect();
+        assert_eq!(read, declared, "{file}");
+        for requirement in &requirements {
+            parse_ranges(&requirement.ranges).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(
+                requirement.templated,
+                m.uses_dependencies_v2(),
+                "{file}: v2 wiring is read as templates"
+            );
+        }
+    }
 }

@@ -100,6 +100,7 @@ impl Fixture {
             existing: None,
             parameter_sets: Vec::new(),
             credential_sets: vec!["shop-creds".into()],
+            dependency_parameters: BTreeMap::new(),
             parameters: BTreeMap::from([
                 ("password".to_string(), parameter(PASSWORD, true)),
                 ("region".to_string(), parameter("eu-west-1", false)),
