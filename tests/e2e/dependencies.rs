@@ -551,7 +551,10 @@ fn v1_dependency_installs_first_at_the_highest_version_in_range_and_feeds_the_ro
     wharf
         .run(&["install", "app3", "-f", &app_manifest, "-p", set])
         .ok();
-    assert_eq!(wharf.output_text("app3-db", "connstr"), "db://fromset@0.2.0");
+    assert_eq!(
+        wharf.output_text("app3-db", "connstr"),
+        "db://fromset@0.2.0"
+    );
 }
 
 /// A v2 parent sharing `db` in the group `shared-env`.
