@@ -174,28 +174,20 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
         bundle_info: loaded.info.clone(),
         dependencies: Default::default(),
     };
-    let driver = wharf::drivers::lookup(args.driver.as_str()).await?;
     let options = ExecuteOptions {
         no_logs: args.no_logs,
         delete_after,
     };
-    if !driver.is_dry_run() && !requirements_of(&request.bundle)?.is_empty() {
+    if args.driver == DriverName::Docker && !requirements_of(&request.bundle)?.is_empty() {
         let registry = loaded
             .registry
             .clone()
             .unwrap_or_else(|| args.bundle.registry.registry());
-        return run_chain(
-            &home,
-            store,
-            driver.as_ref(),
-            request,
-            registry,
-            &args,
-            options,
-        )
-        .await;
+        return run_chain(&home, store, request, registry, &args, options).await;
     }
+    // Prepared before Docker is called: a refusal costs nothing.
     let prepared = prepare_in_home(&home, store.clone(), request).await?;
+    let driver = wharf::drivers::lookup(args.driver.as_str()).await?;
     let terminal = TerminalSink::default();
     if driver.is_dry_run() {
         let mut show = |stream, bytes: &[u8]| terminal.output(driver.name(), stream, bytes);
@@ -224,7 +216,6 @@ async fn run_action(action: &str, args: ActionArgs, delete_after: DeleteAfter) -
 async fn run_chain(
     home: &WharfHome,
     store: Arc<dyn InstallationStore>,
-    driver: &dyn wharf::drivers::Driver,
     request: OperationRequest,
     registry: wharf::oci::registry::Registry,
     args: &ActionArgs,
@@ -232,6 +223,9 @@ async fn run_chain(
 ) -> Result<ExitCode> {
     let action = request.action.clone();
     let key = request.key.clone();
+    // The root is checked before the registry or Docker is called (the
+    // chain prepares it again, with its dependencies' outputs).
+    prepare_in_home(home, store.clone(), request.clone()).await?;
     let resolved = if matches!(action.as_str(), "install" | "upgrade") {
         let resolver = Resolver {
             registry: &registry,
@@ -241,6 +235,7 @@ async fn run_chain(
         };
         let tree = resolver.resolve(&request.bundle).await?;
         check_dependency_rules(&tree)?;
+        say_docker_access(&tree, args.allow_docker_host_access)?;
         Some(tree)
     } else {
         None
@@ -249,11 +244,12 @@ async fn run_chain(
         "{action} of installation {key} with bundle {} {} and its dependencies",
         request.bundle.name, request.bundle.version
     );
+    let driver = wharf::drivers::lookup(args.driver.as_str()).await?;
     let pull_from = registry.clone();
     let chain = Chain {
         home,
         store,
-        driver,
+        driver: driver.as_ref(),
         sink: Arc::new(TerminalSink::default()),
         options,
         cancel: &Cancel::on_interrupt,
@@ -295,6 +291,34 @@ fn check_dependency_rules(tree: &[wharf::dependencies::ResolvedDependency]) -> R
             "the bundle's dependencies do not fit what it passes them; nothing was run:\n{}",
             list.join("\n")
         );
+    }
+    Ok(())
+}
+
+/// A dependency that drives the host's Docker gets it only with the
+/// parent's --allow-docker-host-access, and the operator is told which.
+fn say_docker_access(
+    tree: &[wharf::dependencies::ResolvedDependency],
+    allowed: bool,
+) -> Result<()> {
+    for dependency in tree {
+        if wharf::operation::invocation::requires_docker(&dependency.bundle) {
+            if !allowed {
+                bail!(
+                    "the dependency {} ({}) requires Docker on the host (`required: docker`), \
+                     which gives it control of this machine's Docker daemon; pass \
+                     --allow-docker-host-access if you trust it. Nothing was run",
+                    dependency.requirement.alias,
+                    dependency.reference
+                );
+            }
+            eprintln!(
+                "the dependency {} ({}) gets this machine's Docker daemon \
+                 (--allow-docker-host-access)",
+                dependency.requirement.alias, dependency.reference
+            );
+        }
+        say_docker_access(&dependency.dependencies, allowed)?;
     }
     Ok(())
 }

@@ -117,10 +117,11 @@ pub fn requirements_of(bundle: &Bundle) -> Result<Vec<Requirement>, DependencyEr
                     "{DEPENDENCIES_V2_EXTENSION} has no `requires` object"
                 ))
             })?;
-        return requires
+        let requirements = requires
             .iter()
             .map(|(alias, entry)| v2_requirement(alias, entry).map_err(bad))
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
+        return wiring_order(requirements).map_err(bad);
     }
     let Some(v1) = bundle.custom.get(DEPENDENCIES_EXTENSION) else {
         return Ok(Vec::new());
@@ -153,6 +154,51 @@ pub fn requirements_of(bundle: &Bundle) -> Result<Vec<Requirement>, DependencyEr
             Ok(requirement)
         })
         .collect()
+}
+
+/// v2 requirements in the order they can run: one whose wiring reads a
+/// sibling's outputs after that sibling, otherwise as declared. A sibling
+/// read before it can exist (a cycle in the wiring) is an error.
+fn wiring_order(mut pending: Vec<Requirement>) -> Result<Vec<Requirement>, String> {
+    let reads = |r: &Requirement| -> Vec<String> {
+        r.parameters
+            .values()
+            .chain(r.credentials.values())
+            .chain(r.outputs.values())
+            .flat_map(|template| {
+                crate::manifest::templates::references(
+                    template,
+                    crate::manifest::TemplateSyntax::Dollar,
+                )
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|reference| {
+                    let rest = reference.strip_prefix("bundle.dependencies.")?;
+                    Some(rest.split('.').next()?.to_string())
+                })
+                .collect::<Vec<_>>()
+            })
+            .filter(|sibling| *sibling != r.alias)
+            .collect()
+    };
+    let mut ordered: Vec<Requirement> = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|r| {
+            reads(r).iter().all(|sibling| {
+                ordered.iter().any(|o| o.alias == *sibling)
+                    || !pending.iter().any(|p| p.alias == *sibling)
+            })
+        });
+        let Some(ready) = ready else {
+            let aliases: Vec<&str> = pending.iter().map(|r| r.alias.as_str()).collect();
+            return Err(format!(
+                "the wiring of the dependencies {} reads each other's outputs in a cycle",
+                aliases.join(", ")
+            ));
+        };
+        ordered.push(pending.remove(ready));
+    }
+    Ok(ordered)
 }
 
 fn v1_requirement(alias: &str, entry: &Value) -> Result<Requirement, String> {
@@ -340,6 +386,28 @@ mod tests {
             r[1].sharing_group, None,
             "a group without mode: true is not shared"
         );
+    }
+
+    #[test]
+    fn v2_runs_a_dependency_after_the_siblings_its_wiring_reads() {
+        let b = bundle(json!({"org.getporter.dependencies@v2": {"requires": {
+            "app": {"bundle": "reg/app:v1",
+                    "parameters": {"db": "${ bundle.dependencies.db.outputs.url }"}},
+            "db": {"bundle": "reg/db:v1"},
+            "cache": {"bundle": "reg/cache:v1"}
+        }}}));
+        let order: Vec<String> = requirements_of(&b)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.alias)
+            .collect();
+        assert_eq!(order, ["db", "app", "cache"]);
+        let cycle = bundle(json!({"org.getporter.dependencies@v2": {"requires": {
+            "a": {"bundle": "reg/a:v1", "parameters": {"x": "${ bundle.dependencies.b.outputs.y }"}},
+            "b": {"bundle": "reg/b:v1", "parameters": {"y": "${ bundle.dependencies.a.outputs.x }"}}
+        }}}));
+        let err = requirements_of(&cycle).unwrap_err().to_string();
+        assert!(err.contains("cycle") && err.contains("a, b"), "{err}");
     }
 
     #[test]
