@@ -149,13 +149,24 @@ fn bundle_dir(
 }
 
 /// A parent bundle: `tail` (with `HOST` standing for the registry) after
-/// the header, and the parents' script.
+/// the header, an `install`, `upgrade` and `uninstall` that only say so
+/// for each the tail does not define, and the parents' script.
 fn parent_bundle(schema: &str, name: &str, tail: &str, registry: &TestRegistry) -> TempDir {
+    let mut manifest = tail.replace("HOST", &registry.host());
+    for action in ["install", "upgrade", "uninstall"] {
+        if !manifest.starts_with(&format!("{action}:"))
+            && !manifest.contains(&format!("\n{action}:"))
+        {
+            manifest.push_str(&format!(
+                "{action}:\n  - exec:\n      command: ./parent.sh\n      arguments: [\"parent {action}\"]\n"
+            ));
+        }
+    }
     bundle_dir(
         schema,
         name,
         "0.1.0",
-        &tail.replace("HOST", &registry.host()),
+        &manifest,
         &[("parent.sh", PARENT_SCRIPT)],
     )
 }
@@ -582,14 +593,6 @@ install:
       outputs:
         - name: seen
           regex: "seen=(.*)"
-upgrade:
-  - exec:
-      command: ./parent.sh
-      arguments: ["parent upgrade"]
-uninstall:
-  - exec:
-      command: ./parent.sh
-      arguments: ["parent uninstall"]
 "#;
 
 #[test]
@@ -715,14 +718,6 @@ install:
           regex: "seen=(.*)"
         - name: endpoint
           regex: "endpoint=(.*)"
-upgrade:
-  - exec:
-      command: ./parent.sh
-      arguments: ["parent upgrade"]
-uninstall:
-  - exec:
-      command: ./parent.sh
-      arguments: ["parent uninstall"]
 "#;
 
 #[test]
@@ -803,14 +798,6 @@ install:
           regex: "seen-good=(.*)"
         - name: seen-bad
           regex: "seen-bad=(.*)"
-upgrade:
-  - exec:
-      command: ./parent.sh
-      arguments: ["parent upgrade"]
-uninstall:
-  - exec:
-      command: ./parent.sh
-      arguments: ["parent uninstall"]
 "#;
 
 #[test]
@@ -933,18 +920,6 @@ const CHAIN_LINK: &str = r#"dependencies:
     - name: next
       bundle:
         reference: HOST/dcyc/NEXT:v0.1.0
-install:
-  - exec:
-      command: ./parent.sh
-      arguments: [install]
-upgrade:
-  - exec:
-      command: ./parent.sh
-      arguments: [upgrade]
-uninstall:
-  - exec:
-      command: ./parent.sh
-      arguments: [uninstall]
 "#;
 
 /// A v2 parent that passes `db` a parameter it does not have and requires
@@ -960,18 +935,6 @@ const MISWIRED: &str = r#"dependencies:
     - name: ghost
       bundle:
         reference: HOST/dcyc/ghost:v1.0.0
-install:
-  - exec:
-      command: ./parent.sh
-      arguments: [install]
-upgrade:
-  - exec:
-      command: ./parent.sh
-      arguments: [upgrade]
-uninstall:
-  - exec:
-      command: ./parent.sh
-      arguments: [uninstall]
 "#;
 
 /// What is wrong with a tree is found before anything runs: a cycle, a
@@ -1090,19 +1053,14 @@ fn cycles_depth_and_miswiring_are_refused_before_anything_runs() {
     );
 
     // explain resolves what it can see today: the highest version in range.
-    let mut requirements = MISWIRED.replace("HOST", &host);
-    requirements = requirements.replace("      parameters:\n        dbname: x\n", "");
-    let shown_dir = bundle_dir("1.1.0", "deps-shown", "0.1.0", &requirements, &[]);
-    let ghostless = std::fs::read_to_string(shown_dir.path().join("porter.yaml"))
-        .unwrap()
+    let wired_right = MISWIRED
+        .replace("      parameters:\n        dbname: x\n", "")
         .replace(
-            &format!(
-                "    - name: ghost\n      bundle:\n        reference: {host}/dcyc/ghost:v1.0.0\n"
-            ),
+            "    - name: ghost\n      bundle:\n        reference: HOST/dcyc/ghost:v1.0.0\n",
             "",
         );
-    write_file(shown_dir.path(), "porter.yaml", &ghostless);
-    write_file(shown_dir.path(), "parent.sh", PARENT_SCRIPT);
+    assert!(!wired_right.contains("ghost") && !wired_right.contains("dbname"));
+    let shown_dir = parent_bundle("1.1.0", "deps-shown", &wired_right, &registry);
     let explained = wharf
         .run(&[
             "explain",

@@ -264,24 +264,31 @@ fn add_outputs(manifest: &Manifest, bundle: &mut Bundle) {
 /// Bundle outputs that a template reads: each becomes a parameter sourced
 /// from that output, so a later action sees the value an earlier one made.
 fn referenced_outputs(manifest: &Manifest) -> Vec<String> {
-    let mut names = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    each_step_reference(manifest, &mut |reference| {
+        if let Some(name) = reference.strip_prefix("bundle.outputs.")
+            && manifest.outputs.iter().any(|o| o.name == name)
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_string());
+        }
+    });
+    names
+}
+
+/// Calls `each` with every template reference in every step, in order.
+pub(super) fn each_step_reference(manifest: &Manifest, each: &mut dyn FnMut(&str)) {
     for (_, steps) in manifest.actions() {
         for step in steps {
             crate::manifest::visit_scalars(&step.body, &mut |text, _| {
-                let refs =
-                    templates::references(text, manifest.template_syntax).unwrap_or_default();
-                for reference in refs {
-                    if let Some(name) = reference.strip_prefix("bundle.outputs.")
-                        && manifest.outputs.iter().any(|o| o.name == name)
-                        && !names.iter().any(|n| n == name)
-                    {
-                        names.push(name.to_string());
-                    }
+                for reference in
+                    templates::references(text, manifest.template_syntax).unwrap_or_default()
+                {
+                    each(reference);
                 }
             });
         }
     }
-    names
 }
 
 fn internal_definition(id: &str, mut def: Definition) -> Definition {

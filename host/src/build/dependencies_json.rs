@@ -18,7 +18,7 @@ use crate::cnab::contract::{
     dependency_output_parameter,
 };
 use crate::cnab::{Bundle, Location, Parameter};
-use crate::manifest::{Dependency, Manifest, templates};
+use crate::manifest::{Dependency, Manifest};
 
 /// Adds the dependency extension the manifest's schema calls for, and
 /// names it in `required`.
@@ -177,26 +177,17 @@ pub(super) fn add_output_parameters(
 /// in the steps, once each, in the order first read.
 fn referenced_dependency_outputs(manifest: &Manifest) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = Vec::new();
-    for (_, steps) in manifest.actions() {
-        for step in steps {
-            crate::manifest::visit_scalars(&step.body, &mut |text, _| {
-                let refs =
-                    templates::references(text, manifest.template_syntax).unwrap_or_default();
-                for reference in refs {
-                    let segments: Vec<&str> = reference.split('.').collect();
-                    if let ["bundle", "dependencies", alias, "outputs", output @ ..] =
-                        segments.as_slice()
-                        && !output.is_empty()
-                    {
-                        let pair = (alias.to_string(), output.join("."));
-                        if !found.contains(&pair) {
-                            found.push(pair);
-                        }
-                    }
-                }
-            });
+    super::bundle_json::each_step_reference(manifest, &mut |reference| {
+        let segments: Vec<&str> = reference.split('.').collect();
+        if let ["bundle", "dependencies", alias, "outputs", output @ ..] = segments.as_slice()
+            && !output.is_empty()
+        {
+            let pair = (alias.to_string(), output.join("."));
+            if !found.contains(&pair) {
+                found.push(pair);
+            }
         }
-    }
+    });
     found
 }
 

@@ -57,15 +57,7 @@ impl Requirement {
     /// (for `wharf lint`, before there is a bundle.json).
     pub fn from_manifest(dependency: &crate::manifest::Dependency, v2: bool) -> Self {
         let text = |map: &IndexMap<String, Value>| -> IndexMap<String, String> {
-            map.iter()
-                .map(|(k, v)| {
-                    let text = match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), text)
-                })
-                .collect()
+            map.iter().map(|(k, v)| (k.clone(), text_of(v))).collect()
         };
         let entry = serde_json::json!({
             "bundle": dependency.reference.clone().unwrap_or_default(),
@@ -286,18 +278,16 @@ fn reference_of(alias: &str, entry: &Value) -> Result<String, String> {
 fn text_map(value: Option<&Value>) -> IndexMap<String, String> {
     value
         .and_then(Value::as_object)
-        .map(|map| {
-            map.iter()
-                .map(|(k, v)| {
-                    let text = match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), text)
-                })
-                .collect()
-        })
+        .map(|map| map.iter().map(|(k, v)| (k.clone(), text_of(v))).collect())
         .unwrap_or_default()
+}
+
+/// A wiring value as text: a string as it is, anything else as JSON.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// `dependencies.requires[].parameters` of the manifest the bundle embeds,
@@ -321,13 +311,7 @@ fn embedded_manifest_parameters(bundle: &Bundle) -> IndexMap<String, IndexMap<St
             let values = d
                 .parameters
                 .iter()
-                .map(|(k, v)| {
-                    let text = match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), text)
-                })
+                .map(|(k, v)| (k.clone(), text_of(v)))
                 .collect();
             (d.name.clone(), values)
         })
