@@ -209,6 +209,7 @@ fn publish_dependency(
 /// recorded for it, as an operator's `wharf upgrade NAME` does. Keep the
 /// directory alive as long as the `Wharf`.
 fn fresh_wharf() -> (Wharf, TempDir) {
+    wharf_test_support::docker::ensure_docker();
     let work = scratch_dir();
     let wharf = Wharf::new(WHARF, work.path());
     (wharf, work)
@@ -1082,4 +1083,76 @@ fn cycles_depth_and_miswiring_are_refused_before_anything_runs() {
         explained["dependencies"][0]["resolved"]["reference"],
         format!("{host}/dcyc/db:v0.2.0")
     );
+}
+
+/// Porter's own manifests with dependencies (v1 and v2) build with `wharf
+/// build` against a real dockerd, and each bundle.json carries the
+/// extension its schema calls for with every requirement. Their
+/// dependencies live at `localhost:5000` and Docker Hub, which this machine
+/// does not reach, so lint warns that it cannot resolve them (porter-105)
+/// and the build goes on, as Porter's does.
+#[test]
+fn corpus_manifests_with_dependencies_build() {
+    let env = wharf_test_support::docker::ensure_docker();
+    let home = scratch_dir();
+    let corpus = crate::porter_wild::corpus()
+        .parent()
+        .unwrap()
+        .join("porter-manifests");
+    let manifests = [
+        "porter__tests__testdata__myenv__porter.yaml",
+        "porter__tests__testdata__myinfra__porter.yaml",
+        "porter__tests__testdata__mysqldb__porter.yaml",
+        "porter__pkg__cnab__config-adapter__testdata__porter-with-deps.yaml__porter.yaml",
+        "porter__pkg__cnab__config-adapter__testdata__porter-with-depsv2.yaml__porter.yaml",
+        "porter__pkg__manifest__testdata__porter-with-templating.yaml__porter.yaml",
+    ];
+    let mut wrong = Vec::new();
+    for file in manifests {
+        let text = std::fs::read_to_string(corpus.join(file)).unwrap();
+        let (manifest, _) = wharf::manifest::parse(&text, Path::new(file)).unwrap();
+        let bundle = scratch_dir();
+        write_file(bundle.path(), "porter.yaml", &text);
+        let mut args = vec!["build"];
+        if manifest.version.is_none() {
+            args.extend(["--version", "0.1.0"]);
+        }
+        let out = crate::build::wharf(home.path(), bundle.path(), &env.docker_host(), &args);
+        let said = crate::build::text(&out.stderr);
+        if !out.status.success() {
+            wrong.push(format!("{file}: {said}"));
+            continue;
+        }
+        let built: Value = serde_json::from_slice(
+            &std::fs::read(bundle.path().join(".cnab/bundle.json")).unwrap(),
+        )
+        .unwrap();
+        let key = if manifest.uses_dependencies_v2() {
+            "org.getporter.dependencies@v2"
+        } else {
+            "io.cnab.dependencies"
+        };
+        let declared: Vec<&str> = manifest
+            .required_dependencies()
+            .map(|d| d.name.as_str())
+            .collect();
+        let mut written: Vec<&str> = built["custom"][key]["requires"]
+            .as_object()
+            .map(|r| r.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut expected = declared.clone();
+        written.sort_unstable();
+        expected.sort_unstable();
+        if written != expected {
+            wrong.push(format!(
+                "{file}: {key} has {written:?}, declared {declared:?}"
+            ));
+        }
+        if !declared.is_empty() && !said.contains("porter-105") {
+            wrong.push(format!(
+                "{file}: no porter-105 for unreachable dependencies: {said}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }

@@ -18,13 +18,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 
+use super::decide::{
+    ForwardAction, dependencies_of, forward_action, installation_key, map_outputs, merged_labels,
+};
 use super::graph::ResolvedDependency;
 use super::requirement::{Requirement, requirements_of};
 use super::wiring::WiringScope;
 use super::{DEPENDENCY_LABEL_PREFIX, DependencyError, PARENT_LABEL, SHARING_GROUP_LABEL};
-use crate::cnab::{Bundle, is_core_action};
+use crate::cnab::Bundle;
 use crate::drivers::Driver;
 use crate::home::WharfHome;
 use crate::mixin::{LogLevel, OutputSink};
@@ -84,22 +87,6 @@ struct Planned {
 
 type Running<'f> = Pin<Box<dyn Future<Output = Result<ChainOutcome>> + Send + 'f>>;
 
-/// The installations of `parent`'s dependencies, from its labels, in
-/// alias order: (alias, installation).
-pub fn dependencies_of(parent: &Installation) -> Vec<(String, InstallationKey)> {
-    parent
-        .labels
-        .iter()
-        .filter_map(|(key, value)| {
-            let alias = key.strip_prefix(DEPENDENCY_LABEL_PREFIX)?;
-            Some((
-                alias.to_string(),
-                InstallationKey::new(&parent.namespace, value),
-            ))
-        })
-        .collect()
-}
-
 impl Chain<'_> {
     /// Runs `request` with its bundle's dependencies. `resolved` is the
     /// resolved tree for install and upgrade; custom actions and uninstall
@@ -145,7 +132,12 @@ impl Chain<'_> {
             let alias = dep.requirement.alias.clone();
             let key = installation_key(&parent.request.key, &dep.requirement);
             let existing = self.installation(&key).await?;
-            let action = forward_action(&parent.request, dep, existing.as_ref());
+            let action = forward_action(
+                &parent.request,
+                &dep.requirement,
+                &dep.bundle,
+                existing.as_ref(),
+            );
             let mut step = DependencyStep {
                 alias: alias.clone(),
                 installation: key.clone(),
@@ -156,11 +148,25 @@ impl Chain<'_> {
                 self.say(&format!(
                     "{action} of dependency {alias} (installation {key})"
                 ));
-                let dep_request = self.dependency_request(&parent, dep, &key, action, &outputs)?;
-                (self.ensure_images)(dep.bundle.clone()).await?;
-                let ran = self
-                    .node(dep_request, dep.resolved_children.clone())
-                    .await?;
+                // A dependency that is refused (its values do not fit, its
+                // image cannot be pulled) stops the chain as one that fails.
+                let ran = match self
+                    .run_dependency(&parent, dep, &key, action, &outputs)
+                    .await
+                {
+                    Ok(ran) => ran,
+                    Err(e) => {
+                        let message = format!(
+                            "the dependency {alias} (installation {key}) could not run: {e:#}"
+                        );
+                        steps.push(step);
+                        let root = record_not_run(self.store.clone(), &parent, message).await?;
+                        return Ok(ChainOutcome {
+                            dependencies: steps,
+                            root,
+                        });
+                    }
+                };
                 steps.extend(ran.dependencies);
                 if !ran.root.succeeded() {
                     let message = format!(
@@ -293,6 +299,21 @@ impl Chain<'_> {
             dependencies: steps,
             root,
         })
+    }
+
+    /// Runs one dependency (and its own dependencies) with the values the
+    /// parent wires into it.
+    async fn run_dependency(
+        &self,
+        parent: &PreparedRun,
+        dep: &Planned,
+        key: &InstallationKey,
+        action: &str,
+        siblings: &DependencyOutputs,
+    ) -> Result<ChainOutcome> {
+        let request = self.dependency_request(parent, dep, key, action, siblings)?;
+        (self.ensure_images)(dep.bundle.clone()).await?;
+        self.node(request, dep.resolved_children.clone()).await
     }
 
     /// A dependency's request: its values wired from the parent.
@@ -492,100 +513,4 @@ impl Planned {
             resolved_children: Some(resolved.dependencies),
         }
     }
-}
-
-/// What a forward action does to a dependency.
-enum ForwardAction {
-    Run(String),
-    Reuse,
-    Skip(String),
-}
-
-impl ForwardAction {
-    fn describe(&self) -> String {
-        match self {
-            ForwardAction::Run(action) => action.clone(),
-            ForwardAction::Reuse => "reused: it is installed already".to_string(),
-            ForwardAction::Skip(why) => format!("skipped: {why}"),
-        }
-    }
-}
-
-/// Install reuses an installed dependency (unless forced); upgrade
-/// upgrades it, or installs one added since, and leaves a shared one to
-/// its group; a custom action runs where the dependency has it.
-fn forward_action(
-    parent: &OperationRequest,
-    dep: &Planned,
-    existing: Option<&Installation>,
-) -> ForwardAction {
-    let installed = existing.is_some_and(Installation::is_installed);
-    let shared = dep.requirement.sharing_group.is_some();
-    match parent.action.as_str() {
-        "install" if installed && (shared || !parent.force) => ForwardAction::Reuse,
-        "install" => ForwardAction::Run("install".into()),
-        "upgrade" if installed && shared => ForwardAction::Reuse,
-        "upgrade" if installed => ForwardAction::Run("upgrade".into()),
-        "upgrade" => ForwardAction::Run("install".into()),
-        action if !is_core_action(action) && !dep.bundle.actions.contains_key(action) => {
-            ForwardAction::Skip(format!("its bundle has no action {action}"))
-        }
-        _ if !installed => ForwardAction::Skip("it is not installed".into()),
-        action => ForwardAction::Run(action.to_string()),
-    }
-}
-
-/// `<parent>-<alias>`, or `<group>-<alias>` for a shared dependency, in
-/// the parent's namespace.
-fn installation_key(parent: &InstallationKey, requirement: &Requirement) -> InstallationKey {
-    let owner = requirement.sharing_group.as_deref().unwrap_or(&parent.name);
-    InstallationKey::new(&parent.namespace, format!("{owner}-{}", requirement.alias))
-}
-
-/// A dependency's outputs as the parent sees them: its own, and those its
-/// `outputs` wiring makes from them.
-fn map_outputs(
-    parent: &PreparedRun,
-    requirement: &Requirement,
-    siblings: &DependencyOutputs,
-    own: &BTreeMap<String, DependencyOutput>,
-) -> Result<BTreeMap<String, DependencyOutput>> {
-    let scope = WiringScope {
-        parent,
-        siblings,
-        own_outputs: Some(own),
-    };
-    let mut outputs = own.clone();
-    for (name, template) in &requirement.outputs {
-        let wired = scope.render(template).map_err(|why| {
-            anyhow!(DependencyError::Wiring {
-                alias: requirement.alias.clone(),
-                why: format!("output {name}: {why}"),
-            })
-        })?;
-        outputs.insert(
-            name.clone(),
-            DependencyOutput {
-                value: wired.text.into_bytes(),
-                sensitive: wired.sensitive,
-            },
-        );
-    }
-    Ok(outputs)
-}
-
-/// The root's labels: the operator's (or, without any, the ones it had),
-/// with one per dependency.
-fn merged_labels(
-    request: &OperationRequest,
-    existing: Option<&Installation>,
-    dependencies: BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let mut labels = match existing {
-        Some(existing) if request.labels.is_empty() => existing.labels.clone(),
-        _ => request.labels.clone(),
-    };
-    labels.retain(|k, _| !k.starts_with(DEPENDENCY_LABEL_PREFIX));
-    labels.extend(dependencies);
-    labels
 }

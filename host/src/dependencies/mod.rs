@@ -13,6 +13,8 @@
 #[cfg(feature = "cli")]
 pub mod chain;
 #[cfg(feature = "cli")]
+mod decide;
+#[cfg(feature = "cli")]
 pub mod graph;
 pub mod requirement;
 #[cfg(feature = "cli")]
@@ -22,7 +24,9 @@ pub mod version;
 pub mod wiring;
 
 #[cfg(feature = "cli")]
-pub use chain::{Chain, ChainOutcome, DependencyStep, dependencies_of};
+pub use chain::{Chain, ChainOutcome, DependencyStep};
+#[cfg(feature = "cli")]
+pub use decide::dependencies_of;
 #[cfg(feature = "cli")]
 pub use graph::{MAX_DEPTH, ResolvedDependency, Resolver};
 pub use requirement::{Requirement, aliases, requirements_of};

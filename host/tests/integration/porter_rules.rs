@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use wharf::build::lint::{LintFinding, lint};
+use wharf::build::lint::{LintFinding, lint_manifest};
 use wharf::home::WharfHome;
 use wharf::mixin::{Catalog, HostConfig, Level, MemorySink, MixinHost};
 use wharf_test_support::scratch_dir;
@@ -22,7 +22,9 @@ async fn lint_text(manifest: &str) -> Vec<LintFinding> {
     })
     .unwrap();
     let catalog = Catalog::new(WharfHome::new(home.path()));
-    lint(&path, &host, &catalog).await
+    // The manifest's own rules: the ones that pull dependencies are
+    // `dependencies::rules` (unit) and e2e `dependencies`.
+    lint_manifest(&path, &host, &catalog).await.findings
 }
 
 /// `(level, code, line)` of each finding, in the order given.

@@ -111,6 +111,18 @@ async fn templates_of_every_kind_render_and_plain_scalars_are_typed() {
         .image("web", "localhost:5000/web:1.2", DIGEST);
     let staged = Staged::new(&bundle, TEMPLATES_MANIFEST);
     std::fs::write(staged.app("config.txt"), "from-a-file").unwrap();
+    // The dependency's bundle.json, where the host puts it: its `conn`
+    // output is not sensitive, so the step shows it.
+    std::fs::create_dir_all(staged.app("dependencies/db")).unwrap();
+    std::fs::write(
+        staged.app("dependencies/db/bundle.json"),
+        json!({"schemaVersion": "1.2.0", "name": "db", "version": "1.0.0",
+               "invocationImages": [],
+               "definitions": {"s": {"type": "string"}},
+               "outputs": {"conn": {"definition": "s", "path": "/cnab/app/outputs/conn"}}})
+        .to_string(),
+    )
+    .unwrap();
     let ran = staged
         .run(
             "install",
