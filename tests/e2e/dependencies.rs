@@ -1099,21 +1099,36 @@ fn corpus_manifests_with_dependencies_build() {
         .parent()
         .unwrap()
         .join("porter-manifests");
+    // (file, whether it lints clean). Porter's config-adapter test data
+    // does not (unquoted `bash -c` flags, wiring to undeclared parameters):
+    // Porter's tests only convert it, and so it is built with --no-lint.
     let manifests = [
-        "porter__tests__testdata__myenv__porter.yaml",
-        "porter__tests__testdata__myinfra__porter.yaml",
-        "porter__tests__testdata__mysqldb__porter.yaml",
-        "porter__pkg__cnab__config-adapter__testdata__porter-with-deps.yaml__porter.yaml",
-        "porter__pkg__cnab__config-adapter__testdata__porter-with-depsv2.yaml__porter.yaml",
-        "porter__pkg__manifest__testdata__porter-with-templating.yaml__porter.yaml",
+        ("porter__tests__testdata__myenv__porter.yaml", true),
+        ("porter__tests__testdata__myinfra__porter.yaml", true),
+        ("porter__tests__testdata__mysqldb__porter.yaml", true),
+        (
+            "porter__pkg__cnab__config-adapter__testdata__porter-with-deps.yaml__porter.yaml",
+            false,
+        ),
+        (
+            "porter__pkg__cnab__config-adapter__testdata__porter-with-depsv2.yaml__porter.yaml",
+            false,
+        ),
+        (
+            "porter__pkg__manifest__testdata__porter-with-templating.yaml__porter.yaml",
+            true,
+        ),
     ];
     let mut wrong = Vec::new();
-    for file in manifests {
+    for (file, lints_clean) in manifests {
         let text = std::fs::read_to_string(corpus.join(file)).unwrap();
         let (manifest, _) = wharf::manifest::parse(&text, Path::new(file)).unwrap();
         let bundle = scratch_dir();
         write_file(bundle.path(), "porter.yaml", &text);
         let mut args = vec!["build"];
+        if !lints_clean {
+            args.push("--no-lint");
+        }
         if manifest.version.is_none() {
             args.extend(["--version", "0.1.0"]);
         }
@@ -1148,7 +1163,7 @@ fn corpus_manifests_with_dependencies_build() {
                 "{file}: {key} has {written:?}, declared {declared:?}"
             ));
         }
-        if !declared.is_empty() && !said.contains("porter-105") {
+        if lints_clean && !declared.is_empty() && !said.contains("porter-105") {
             wrong.push(format!(
                 "{file}: no porter-105 for unreachable dependencies: {said}"
             ));
