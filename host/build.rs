@@ -1,15 +1,21 @@
-//! Builds the exec mixin for wasm32-wasip2 and hands it to the `wharf`
-//! crate to embed, so a fresh `wharf` has exec with no network and no
-//! install step, as Porter users expect.
+//! Builds the official mixins (exec, terraform, docker, helm3, kubernetes)
+//! for wasm32-wasip2 and hands them to the `wharf` crate to embed, so a
+//! fresh `wharf` has every official mixin with no network and no install
+//! step, as Porter users have the mixins Porter ships.
 //!
-//! The guest is built by a nested cargo with its own target directory
+//! The guests are built by one nested cargo with its own target directory
 //! (`target/guests`), the way wasmtime builds its test programs: sharing the
 //! outer target directory would wait on the outer build's lock forever.
-//! Set `WHARF_EXEC_WASM` to a prebuilt component to skip the nested build.
+//! Set `WHARF_BUILTIN_WASM_DIR` to a directory of prebuilt components
+//! (`exec.wasm`, `terraform.wasm`, ...) to skip the nested build.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The official mixins, by package name; `host/src/mixin/installed.rs`
+/// embeds each `<name>.wasm`.
+const OFFICIAL: [&str; 5] = ["exec", "terraform", "docker", "helm3", "kubernetes"];
 
 fn main() {
     let manifest_dir =
@@ -20,42 +26,37 @@ fn main() {
         .to_path_buf();
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
 
-    println!("cargo:rerun-if-env-changed=WHARF_EXEC_WASM");
+    println!("cargo:rerun-if-env-changed=WHARF_BUILTIN_WASM_DIR");
     // The runtime (built without the compiler) embeds no mixin.
     if env::var_os("CARGO_FEATURE_COMPILER").is_none() {
         return;
     }
-    for watched in ["mixins/exec", "mixin-sdk", "wit", "Cargo.lock"] {
+    for watched in ["mixins", "mixin-sdk", "wit", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
-    let wasm = match env::var_os("WHARF_EXEC_WASM") {
-        Some(path) => PathBuf::from(path),
-        None => build_guest(&root, "exec"),
+    let dir = match env::var_os("WHARF_BUILTIN_WASM_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => build_guests(&root, &OFFICIAL),
     };
-    let embedded = out_dir.join("exec.wasm");
-    std::fs::copy(&wasm, &embedded)
-        .unwrap_or_else(|e| panic!("cannot copy the exec mixin from {}: {e}", wasm.display()));
+    for name in OFFICIAL {
+        let wasm = dir.join(format!("{name}.wasm"));
+        std::fs::copy(&wasm, out_dir.join(format!("{name}.wasm"))).unwrap_or_else(|e| {
+            panic!("cannot copy the {name} mixin from {}: {e}", wasm.display())
+        });
+    }
 }
 
-/// Builds one guest crate of the workspace with the `guest` profile (see
-/// the workspace's Cargo.toml) and returns the
-/// path of its component.
-fn build_guest(root: &Path, package: &str) -> PathBuf {
+/// Builds guest crates of the workspace with the `guest` profile (see the
+/// workspace's Cargo.toml) and returns the directory of their components.
+fn build_guests(root: &Path, packages: &[&str]) -> PathBuf {
     let target_dir = root.join("target").join("guests");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(root)
-        .args([
-            "build",
-            "--profile",
-            "guest",
-            "--target",
-            "wasm32-wasip2",
-            "--package",
-            package,
-        ])
+        .args(["build", "--profile", "guest", "--target", "wasm32-wasip2"])
+        .args(packages.iter().flat_map(|p| ["--package", p]))
         .arg("--target-dir")
         .arg(&target_dir);
     // The outer build's flags and wrappers (clippy, coverage) are for the
@@ -73,15 +74,12 @@ fn build_guest(root: &Path, package: &str) -> PathBuf {
     }
     let status = command
         .status()
-        .unwrap_or_else(|e| panic!("cannot start cargo to build the {package} mixin: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start cargo to build the official mixins: {e}"));
     if !status.success() {
         panic!(
-            "building the {package} mixin for wasm32-wasip2 failed (see above); \
+            "building the official mixins for wasm32-wasip2 failed (see above); \
              if the target is missing, run `rustup target add wasm32-wasip2`"
         );
     }
-    target_dir
-        .join("wasm32-wasip2")
-        .join("guest")
-        .join(format!("{}.wasm", package.replace('-', "_")))
+    target_dir.join("wasm32-wasip2").join("guest")
 }

@@ -35,21 +35,41 @@ fn version_reports_the_mixin_world() {
     assert_eq!(v["mixinWorld"], "wharf:mixin@0.1.0");
 }
 
+/// Every official mixin is built in: a fresh home with no registry lists
+/// all five with their versions and digests, and each answers.
 #[test]
-fn exec_is_available_out_of_the_box() {
+fn every_official_mixin_is_available_out_of_the_box() {
     let home = scratch_dir();
     let list = ok_json(home.path(), &["mixins", "list", "-o", "json"]);
-    let exec = &list.as_array().unwrap()[0];
-    assert_eq!(exec["name"], "exec");
-    assert_eq!(exec["source"], "built-in");
-    assert!(exec["digest"].as_str().unwrap().starts_with("sha256:"));
-    let schema = ok_json(home.path(), &["mixins", "schema", "exec"]);
-    assert!(schema["definitions"]["installStep"].is_object());
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["docker", "exec", "helm3", "kubernetes", "terraform"]
+    );
+    for mixin in list.as_array().unwrap() {
+        assert_eq!(mixin["source"], "built-in", "{mixin}");
+        assert!(
+            mixin["digest"].as_str().unwrap().starts_with("sha256:"),
+            "{mixin}"
+        );
+        assert!(!mixin["version"].as_str().unwrap().is_empty(), "{mixin}");
+        let name = mixin["name"].as_str().unwrap();
+        let schema = ok_json(home.path(), &["mixins", "schema", name]);
+        assert!(schema["definitions"]["installStep"].is_object(), "{name}");
+    }
 
     let table = wharf(home.path(), &["mixins", "list"]);
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.starts_with("NAME"), "{text}");
-    assert!(text.contains("exec") && text.contains("built-in"), "{text}");
+    assert!(
+        text.contains("terraform") && text.contains("built-in"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -69,8 +89,18 @@ fn installed_mixins_are_listed_with_their_source_and_digest() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["exec", "misbehave"]);
-    let installed = &list[1];
+    assert_eq!(
+        names,
+        [
+            "docker",
+            "exec",
+            "helm3",
+            "kubernetes",
+            "misbehave",
+            "terraform"
+        ]
+    );
+    let installed = &list[4];
     assert_eq!(installed["version"], "0.0.1");
     assert!(
         installed["source"]
@@ -83,7 +113,7 @@ fn installed_mixins_are_listed_with_their_source_and_digest() {
     let out = wharf(home.path(), &["mixins", "uninstall", "misbehave"]);
     assert!(out.status.success());
     let list = ok_json(home.path(), &["mixins", "list", "-o", "json"]);
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list.as_array().unwrap().len(), 5, "the built-in ones stay");
 }
 
 #[test]
@@ -207,7 +237,18 @@ fn explain_names_missing_mixins_and_prints_json() {
         home.path(),
         &["explain", "-f", manifest.to_str().unwrap(), "-o", "json"],
     );
-    assert_eq!(explained["missingMixins"], serde_json::json!(["helm3"]));
+    assert!(
+        explained.get("missingMixins").is_none(),
+        "helm3 is built in: {explained}"
+    );
+    // The same bundle for a mixin Wharf does not ship.
+    let text = text.replace("helm3", "az");
+    std::fs::write(&manifest, format!("schemaVersion: 1.0.0-alpha.1\n{text}")).unwrap();
+    let explained = ok_json(
+        home.path(),
+        &["explain", "-f", manifest.to_str().unwrap(), "-o", "json"],
+    );
+    assert_eq!(explained["missingMixins"], serde_json::json!(["az"]));
     assert!(
         explained["customActions"]
             .as_array()
@@ -217,7 +258,7 @@ fn explain_names_missing_mixins_and_prints_json() {
         home.path(),
         &["explain", "-f", manifest.to_str().unwrap(), "-o", "yaml"],
     );
-    assert!(String::from_utf8_lossy(&yaml.stdout).contains("missingMixins:\n  - helm3"));
+    assert!(String::from_utf8_lossy(&yaml.stdout).contains("missingMixins:\n  - az"));
 }
 
 #[test]

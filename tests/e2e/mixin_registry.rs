@@ -288,3 +288,139 @@ fn bad_references_and_files_are_clear_errors() {
     let err = fails(home.path(), &["mixins", "install", &reference]);
     assert!(err.contains("not found"), "{err}");
 }
+
+/// `scripts/publish-mixins` publishes the five official mixins, each at
+/// its own version. With the namespace pointed at that registry, `mixins
+/// install terraform` pulls the published one, and a bundle that pins exec
+/// by the digest the script printed builds with that exact artifact and
+/// runs. Where nothing is published, `mixins install` says so and uses the
+/// built-in mixin.
+#[test]
+fn the_official_mixins_publish_with_the_script_and_a_bundle_pins_one_by_digest() {
+    use wharf_test_support::cli::{Wharf as Operator, busybox_bundle};
+    let registry = TestRegistry::start();
+    let namespace = format!("{}/wharf-mixins", registry.host());
+    let home = scratch_dir();
+    let docker_config = home.path().join("docker-config");
+    std::fs::create_dir_all(&docker_config).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/publish-mixins");
+    let out = Command::new(&script)
+        .arg(&namespace)
+        .env("WHARF", env!("CARGO_BIN_EXE_wharf"))
+        .env("DOCKER_CONFIG", &docker_config)
+        .env_remove("WHARF_HOME")
+        .output()
+        .expect("scripts/publish-mixins runs");
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{printed}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // "published the NAME mixin vVERSION to REFERENCE", then "digest: ...".
+    let mut published = std::collections::BTreeMap::new();
+    let mut lines = printed.lines();
+    while let Some(line) = lines.next() {
+        if let Some(rest) = line.strip_prefix("published the ") {
+            let name = rest.split(' ').next().unwrap().to_string();
+            let reference = rest.rsplit(' ').next().unwrap().to_string();
+            let digest = lines
+                .next()
+                .and_then(|l| l.strip_prefix("digest: "))
+                .unwrap_or_else(|| panic!("no digest after {line}:\n{printed}"))
+                .to_string();
+            published.insert(name, (reference, digest));
+        }
+    }
+    let names: Vec<&str> = published.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["docker", "exec", "helm3", "kubernetes", "terraform"],
+        "{printed}"
+    );
+    let builtin: Value =
+        serde_json::from_str(&ok(home.path(), &[], &["mixins", "list", "-o", "json"])).unwrap();
+    for mixin in builtin.as_array().unwrap() {
+        let name = mixin["name"].as_str().unwrap();
+        let version = mixin["version"].as_str().unwrap();
+        assert_eq!(
+            published[name].0,
+            format!("{namespace}/{name}:{version}"),
+            "published at the version the built-in one has"
+        );
+    }
+
+    // Installed by name from the namespace.
+    let env = [("WHARF_MIXIN_NAMESPACE", namespace.as_str())];
+    let installing = scratch_dir();
+    ok(installing.path(), &env, &["mixins", "install", "terraform"]);
+    let list: Value = serde_json::from_str(&ok(
+        installing.path(),
+        &env,
+        &["mixins", "list", "-o", "json"],
+    ))
+    .unwrap();
+    let terraform = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "terraform")
+        .unwrap();
+    assert_eq!(terraform["source"], published["terraform"].0.as_str());
+    assert_eq!(
+        terraform["manifestDigest"],
+        published["terraform"].1.as_str()
+    );
+
+    // A bundle pins exec by digest, builds with it and runs.
+    let docker = wharf_test_support::docker::ensure_docker();
+    let exec_digest = &published["exec"].1;
+    let bundle = busybox_bundle(
+        "pinned-by-digest",
+        "install:\n  - exec:\n      command: echo\n      arguments: [pinned]\n\
+         upgrade:\n  - exec:\n      command: echo\n      arguments: [again]\n\
+         uninstall:\n  - exec:\n      command: echo\n      arguments: [bye]\n",
+        &[],
+    );
+    let manifest = bundle.path().join("porter.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("  - exec\n", &format!("  - exec@{exec_digest}\n")),
+    )
+    .unwrap();
+    let mut operator = Operator::new(env!("CARGO_BIN_EXE_wharf"), bundle.path());
+    operator.with_docker_host(docker.docker_host());
+    operator.run_with_env(&["build"], &env).ok();
+    let lock = std::fs::read_to_string(bundle.path().join("wharf.lock")).unwrap();
+    let lock: Value = serde_json::from_str(&lock).unwrap();
+    assert_eq!(
+        lock["mixins"]["exec"]["reference"],
+        format!("{namespace}/exec@{exec_digest}").as_str(),
+        "{lock}"
+    );
+    assert_eq!(lock["mixins"]["exec"]["manifest"], exec_digest.as_str());
+    operator.run_with_env(&["install", "pinned"], &env).ok();
+
+    // Nothing published in this namespace: the built-in helm3 is used.
+    let empty = [("WHARF_MIXIN_NAMESPACE", "127.0.0.1:1/nothing")];
+    let said = ok(
+        scratch_dir().path(),
+        &empty,
+        &["mixins", "install", "helm3"],
+    );
+    assert!(
+        said.contains("built-in helm3 mixin") && said.contains("127.0.0.1:1/nothing/helm3"),
+        "{said}"
+    );
+    let ran = wharf(
+        scratch_dir().path(),
+        &empty,
+        &["mixins", "install", "helm3@99.0.0"],
+    );
+    assert!(
+        !ran.success,
+        "the built-in one is not 99.0.0: {}",
+        ran.stdout
+    );
+}

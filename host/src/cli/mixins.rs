@@ -129,17 +129,10 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
             } else {
                 let registry = registry(insecure_registries);
                 let home = WharfHome::from_env()?;
-                let reference = registry_reference(&registry, &home, &source).await?;
-                let parsed = Registry::parse_reference(&reference)?;
-                let pulled = pull_mixin(&registry, &BlobCache::new(&home), &parsed).await?;
-                catalog
-                    .install_bytes(
-                        &host,
-                        pulled.wasm,
-                        parsed.whole(),
-                        Some(pulled.manifest_digest),
-                    )
-                    .await?
+                match install_published(&host, &catalog, &registry, &home, &source).await {
+                    Ok(record) => record,
+                    Err(e) => return use_builtin_instead(&host, &catalog, &home, &source, e).await,
+                }
             };
             outln!(
                 "installed the {} mixin v{} from {} ({})",
@@ -180,6 +173,67 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
             outln!("digest: {}", published.digest)?;
         }
         MixinsCommand::Create { .. } => unreachable!("handled before the host is opened"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Pulls and installs the mixin `source` names (a reference, or
+/// `NAME[@VERSION]` in the default namespace).
+async fn install_published(
+    host: &MixinHost,
+    catalog: &Catalog,
+    registry: &Registry,
+    home: &WharfHome,
+    source: &str,
+) -> Result<wharf::mixin::MixinRecord> {
+    let reference = registry_reference(registry, home, source).await?;
+    let parsed = Registry::parse_reference(&reference)?;
+    let pulled = pull_mixin(registry, &BlobCache::new(home), &parsed).await?;
+    catalog
+        .install_bytes(
+            host,
+            pulled.wasm,
+            parsed.whole(),
+            Some(pulled.manifest_digest),
+        )
+        .await
+}
+
+/// When an official mixin (`terraform`, `terraform@1.x`) cannot be pulled
+/// from the default namespace, the built-in one is what bundles get: says
+/// so, and succeeds if it satisfies the version asked for. Anything else
+/// keeps the pull's error.
+async fn use_builtin_instead(
+    host: &MixinHost,
+    catalog: &Catalog,
+    home: &WharfHome,
+    source: &str,
+    pull_error: anyhow::Error,
+) -> Result<ExitCode> {
+    let (name, constraint) = source.split_once('@').unwrap_or((source, "*"));
+    if source.contains('/') || wharf::mixin::builtin(name).is_none() {
+        return Err(pull_error);
+    }
+    let mixin = catalog.load_builtin(host, name).await?;
+    let version = &mixin.metadata().version;
+    let fits = semver::VersionReq::parse(constraint)
+        .ok()
+        .zip(semver::Version::parse(version).ok())
+        .is_some_and(|(req, v)| req.matches(&v));
+    if !fits {
+        return Err(pull_error.context(format!(
+            "the built-in {name} mixin is v{version}, which is not {constraint}"
+        )));
+    }
+    let namespace = default_namespace(home)?;
+    outln!(
+        "nothing to install from {namespace}/{name} ({:#}); Wharf's built-in {name} mixin \
+         v{version} ({}) is used",
+        pull_error,
+        mixin.digest()
+    )?;
+    if catalog.resolve(host, name).await?.source != "built-in" {
+        outln!("an installed {name} mixin takes its place until `wharf mixins uninstall {name}`")?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,11 @@
-//! Which mixins this machine has: the built-in exec mixin, and the ones
-//! installed under `$WHARF_HOME/mixins`.
+//! Which mixins this machine has: the built-in official mixins, and the
+//! ones installed under `$WHARF_HOME/mixins`.
 //!
-//! Exec is compiled into the `wharf` binary, so a fresh install can build
-//! and run exec bundles with no network. An installed mixin with the same
-//! name takes precedence, so exec can be upgraded without a new Wharf.
+//! exec, terraform, docker, helm3 and kubernetes are compiled into the
+//! `wharf` binary, so a fresh install can build and run bundles that use
+//! them with no registry at all. An installed mixin with the same name
+//! takes precedence, so an official mixin can be upgraded without a new
+//! Wharf; a bundle's `wharf.lock` pins whichever it was built with.
 
 use std::path::Path;
 
@@ -15,8 +17,40 @@ use crate::digest::Digest;
 use crate::fs_atomic::{sync_dir, write_atomically};
 use crate::home::WharfHome;
 
+// Statics, not consts: a const's bytes may be copied into every codegen
+// unit that uses it, which multiplied the binary's size.
+
 /// The exec mixin's component, built by `build.rs`.
-pub const BUILTIN_EXEC: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/exec.wasm"));
+pub static BUILTIN_EXEC: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/exec.wasm"));
+
+/// Every built-in mixin's component by name, built by `build.rs`.
+pub static BUILTIN: [(&str, &[u8]); 5] = [
+    ("exec", BUILTIN_EXEC),
+    (
+        "terraform",
+        include_bytes!(concat!(env!("OUT_DIR"), "/terraform.wasm")),
+    ),
+    (
+        "docker",
+        include_bytes!(concat!(env!("OUT_DIR"), "/docker.wasm")),
+    ),
+    (
+        "helm3",
+        include_bytes!(concat!(env!("OUT_DIR"), "/helm3.wasm")),
+    ),
+    (
+        "kubernetes",
+        include_bytes!(concat!(env!("OUT_DIR"), "/kubernetes.wasm")),
+    ),
+];
+
+/// The built-in component called `name`, if Wharf ships one.
+pub fn builtin(name: &str) -> Option<&'static [u8]> {
+    BUILTIN
+        .iter()
+        .find(|(builtin, _)| *builtin == name)
+        .map(|(_, bytes)| *bytes)
+}
 
 /// What `wharf mixins list` shows for one mixin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,13 +126,15 @@ impl Catalog {
     /// built-in of the same name.
     pub async fn list(&self, host: &MixinHost) -> Result<Vec<MixinRecord>> {
         let mut records = self.installed()?;
-        if !records.iter().any(|r| r.name == "exec") {
-            let exec = self.builtin_exec(host).await?;
-            records.push(MixinRecord::new(
-                exec.metadata(),
-                "built-in".into(),
-                exec.digest(),
-            ));
+        for (name, _) in BUILTIN {
+            if !records.iter().any(|r| r.name == name) {
+                let mixin = self.load_builtin(host, name).await?;
+                records.push(MixinRecord::new(
+                    mixin.metadata(),
+                    "built-in".into(),
+                    mixin.digest(),
+                ));
+            }
         }
         records.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(records)
@@ -133,11 +169,11 @@ impl Catalog {
                 manifest_digest: String::new(),
             });
         }
-        if name == "exec" {
-            let mixin = self.builtin_exec(host).await?;
+        if let Some(bytes) = builtin(name) {
+            let mixin = self.load_builtin(host, name).await?;
             return Ok(ResolvedMixin {
                 mixin,
-                bytes: BUILTIN_EXEC.to_vec(),
+                bytes: bytes.to_vec(),
                 source: "built-in".into(),
                 manifest_digest: String::new(),
             });
@@ -181,8 +217,9 @@ impl Catalog {
         Ok(record)
     }
 
-    /// Removes an installed mixin. The built-in exec cannot be removed;
-    /// removing an installed exec brings the built-in back.
+    /// Removes an installed mixin. A built-in one cannot be removed;
+    /// removing an installed mixin of an official name brings the built-in
+    /// back.
     pub fn uninstall(&self, name: &str) -> Result<()> {
         let dir = self.home.mixin_dir(name);
         if !is_safe_name(name) || !dir.exists() {
@@ -191,9 +228,12 @@ impl Catalog {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))
     }
 
-    async fn builtin_exec(&self, host: &MixinHost) -> Result<LoadedMixin> {
+    /// Loads the built-in mixin `name` (compiled once per machine: the
+    /// host caches compiled components by digest).
+    pub async fn load_builtin(&self, host: &MixinHost, name: &str) -> Result<LoadedMixin> {
+        let bytes = builtin(name).with_context(|| format!("Wharf has no built-in {name} mixin"))?;
         Ok(host
-            .load("the built-in exec mixin", BUILTIN_EXEC.to_vec())
+            .load(&format!("the built-in {name} mixin"), bytes.to_vec())
             .await?)
     }
 

@@ -40,7 +40,7 @@ pub use error::{MixinError, TrapReason};
 pub use framing::CacheOutcome;
 pub use host::{HostConfig, MixinHost, engine_config};
 #[cfg(feature = "compiler")]
-pub use installed::{BUILTIN_EXEC, Catalog, MixinRecord, ResolvedMixin};
+pub use installed::{BUILTIN, BUILTIN_EXEC, Catalog, MixinRecord, ResolvedMixin, builtin};
 pub use limits::{CallLimits, Limits};
 pub use loaded::LoadedMixin;
 pub use policy::{ANY_PROGRAM, DEFAULT_PATH, ExecuteGrant};
