@@ -35,18 +35,22 @@ fn version_reports_the_mixin_world() {
     assert_eq!(v["mixinWorld"], "wharf:mixin@0.1.0");
 }
 
+/// The names in `mixins list -o json`, in its order.
+fn mixin_names(list: &serde_json::Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect()
+}
+
 /// Every official mixin is built in: a fresh home with no registry lists
 /// all five with their versions and digests, and each answers.
 #[test]
 fn every_official_mixin_is_available_out_of_the_box() {
     let home = scratch_dir();
     let list = ok_json(home.path(), &["mixins", "list", "-o", "json"]);
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["name"].as_str().unwrap())
-        .collect();
+    let names = mixin_names(&list);
     assert_eq!(
         names,
         ["docker", "exec", "helm3", "kubernetes", "terraform"]
@@ -83,12 +87,7 @@ fn installed_mixins_are_listed_with_their_source_and_digest() {
         String::from_utf8_lossy(&out.stderr)
     );
     let list = ok_json(home.path(), &["mixins", "list", "-o", "json"]);
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["name"].as_str().unwrap())
-        .collect();
+    let names = mixin_names(&list);
     assert_eq!(
         names,
         [
