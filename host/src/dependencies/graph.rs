@@ -139,11 +139,15 @@ impl Resolver<'_> {
         let parsed = Registry::parse_reference(text).map_err(|e| fail(text, e.to_string()))?;
         let tag = explicit_tag(text);
         let pinned = parsed.digest().is_some();
+        // A reference without a range is used as written (no tag means
+        // `latest`, as Docker and Porter read it), unless a strategy asks
+        // to look for another version.
         let needs_tags = !pinned
             && (!requirement.ranges.is_empty()
-                || tag.is_none()
-                || self.strategy != VersionStrategy::Default
-                    && self.strategy != VersionStrategy::Exact);
+                || !matches!(
+                    self.strategy,
+                    VersionStrategy::Default | VersionStrategy::Exact
+                ));
         let reference = if needs_tags {
             let reqs = parse_ranges(&requirement.ranges).map_err(|why| fail(text, why))?;
             let tags = self
