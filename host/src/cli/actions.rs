@@ -225,7 +225,8 @@ async fn run_chain(
     let key = request.key.clone();
     // The root is checked before the registry or Docker is called (the
     // chain prepares it again, with its dependencies' outputs).
-    prepare_in_home(home, store.clone(), request.clone()).await?;
+    let root = prepare_in_home(home, store.clone(), request).await?;
+    let request = &root.request;
     let resolved = if matches!(action.as_str(), "install" | "upgrade") {
         let resolver = Resolver {
             registry: &registry,
@@ -258,7 +259,7 @@ async fn run_chain(
             Box::pin(async move { pull_images(&registry, &bundle).await })
         },
     };
-    let outcome = chain.run(request, resolved).await?;
+    let outcome = chain.run(root, resolved).await?;
     for step in &outcome.dependencies {
         let how = match &step.outcome {
             Some(ran) => format!("{} ({}, run {})", step.action, ran.status, ran.run_id),

@@ -88,20 +88,26 @@ struct Planned {
 type Running<'f> = Pin<Box<dyn Future<Output = Result<ChainOutcome>> + Send + 'f>>;
 
 impl Chain<'_> {
-    /// Runs `request` with its bundle's dependencies. `resolved` is the
-    /// resolved tree for install and upgrade; custom actions and uninstall
-    /// use what the dependencies' installations recorded.
+    /// Runs the root with its bundle's dependencies. `root` is the root
+    /// as the caller prepared it (to refuse it before anything else);
+    /// `resolved` is the resolved tree for install and upgrade; custom
+    /// actions and uninstall use what the dependencies' installations
+    /// recorded.
     pub async fn run(
         &self,
-        request: OperationRequest,
+        root: PreparedRun,
         resolved: Option<Vec<ResolvedDependency>>,
     ) -> Result<ChainOutcome> {
-        self.node(request, resolved).await
+        let request = root.request.clone();
+        self.node(request, Some(root), resolved).await
     }
 
+    /// One bundle and its dependencies; `prepared` is the bundle prepared
+    /// without its dependencies' outputs, when the caller has it.
     fn node(
         &self,
         request: OperationRequest,
+        prepared: Option<PreparedRun>,
         resolved: Option<Vec<ResolvedDependency>>,
     ) -> Running<'_> {
         Box::pin(async move {
@@ -110,20 +116,18 @@ impl Chain<'_> {
                 None => self.recorded_dependencies(&request).await?,
             };
             if request.action == "uninstall" {
-                self.uninstall(request, planned).await
-            } else {
-                self.forward(request, planned).await
+                return self.uninstall(request, planned).await;
             }
+            let parent = match prepared {
+                Some(parent) => parent,
+                None => prepare_in_home(self.home, self.store.clone(), request).await?,
+            };
+            self.forward(parent, planned).await
         })
     }
 
     /// Install, upgrade or a custom action: dependencies, then the root.
-    async fn forward(
-        &self,
-        request: OperationRequest,
-        planned: Vec<Planned>,
-    ) -> Result<ChainOutcome> {
-        let parent = prepare_in_home(self.home, self.store.clone(), request).await?;
+    async fn forward(&self, parent: PreparedRun, planned: Vec<Planned>) -> Result<ChainOutcome> {
         let mut outputs = DependencyOutputs::new();
         let mut steps = Vec::new();
         let mut labels = BTreeMap::new();
@@ -150,30 +154,26 @@ impl Chain<'_> {
                 ));
                 // A dependency that is refused (its values do not fit, its
                 // image cannot be pulled) stops the chain as one that fails.
-                let ran = match self
+                let failure = match self
                     .run_dependency(&parent, dep, &key, action, &outputs)
                     .await
                 {
-                    Ok(ran) => ran,
-                    Err(e) => {
-                        let message = format!(
-                            "the dependency {alias} (installation {key}) could not run: {e:#}"
-                        );
-                        steps.push(step);
-                        let root = record_not_run(self.store.clone(), &parent, message).await?;
-                        return Ok(ChainOutcome {
-                            dependencies: steps,
-                            root,
+                    Err(e) => Some(format!(
+                        "the dependency {alias} (installation {key}) could not run: {e:#}"
+                    )),
+                    Ok(ran) => {
+                        steps.extend(ran.dependencies);
+                        let failed = (!ran.root.succeeded()).then(|| {
+                            format!(
+                                "the dependency {alias} (installation {key}) failed: {}",
+                                ran.root.message
+                            )
                         });
+                        step.outcome = Some(ran.root);
+                        failed
                     }
                 };
-                steps.extend(ran.dependencies);
-                if !ran.root.succeeded() {
-                    let message = format!(
-                        "the dependency {alias} (installation {key}) failed: {}",
-                        ran.root.message
-                    );
-                    step.outcome = Some(ran.root);
+                if let Some(message) = failure {
                     steps.push(step);
                     let root = record_not_run(self.store.clone(), &parent, message).await?;
                     return Ok(ChainOutcome {
@@ -181,15 +181,16 @@ impl Chain<'_> {
                         root,
                     });
                 }
-                step.outcome = Some(ran.root);
             } else {
                 self.say(&format!(
                     "dependency {alias} (installation {key}): {}",
                     step.action
                 ));
             }
+            // It has an installation if it had one, or if it just ran.
+            let installed = existing.is_some() || matches!(action, ForwardAction::Run(_));
             steps.push(step);
-            if self.installation(&key).await?.is_some() {
+            if installed {
                 let own = self.outputs_of(&key).await?;
                 let mapped = map_outputs(&parent, &dep.requirement, &outputs, &own)?;
                 outputs.insert(alias.clone(), mapped);
@@ -269,7 +270,7 @@ impl Chain<'_> {
                     allow_docker_host_access: docker,
                     ..OperationRequest::default()
                 };
-                let ran = self.node(dep_request, None).await?;
+                let ran = self.node(dep_request, None, None).await?;
                 steps.extend(ran.dependencies);
                 let failed = !ran.root.succeeded();
                 let message = ran.root.message.clone();
@@ -313,7 +314,8 @@ impl Chain<'_> {
     ) -> Result<ChainOutcome> {
         let request = self.dependency_request(parent, dep, key, action, siblings)?;
         (self.ensure_images)(dep.bundle.clone()).await?;
-        self.node(request, dep.resolved_children.clone()).await
+        self.node(request, None, dep.resolved_children.clone())
+            .await
     }
 
     /// A dependency's request: its values wired from the parent.
