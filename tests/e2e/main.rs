@@ -38,6 +38,7 @@ mod hostile_image;
 mod hostile_process;
 mod lifecycle;
 mod mixin_registry;
+mod mixin_worlds;
 mod porter_wild;
 mod porter_wild_build;
 mod records_cli;

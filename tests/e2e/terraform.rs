@@ -456,9 +456,12 @@ fn terraform_installs_on_busybox_with_a_configured_working_dir() {
     );
 }
 
-/// A `destinationFile` outside `/cnab`, where the mixin may not write, is
-/// written by the runtime after the step (owner-only) and is there for the
-/// next step; the run's log says where it went.
+/// A `destinationFile` outside `/cnab`, where the mixin may not write,
+/// comes back in the step result (`wharf:mixin@0.2.0`) and is written by
+/// the runtime after the step (owner-only), there for the next step; the
+/// run's log, which the record keeps, says where it went. The working
+/// directory comes from the configuration at `execute`: nothing is baked
+/// into the image.
 #[test]
 fn terraform_destination_file_outside_the_bundle_reaches_the_next_step() {
     let mirror = Mirror::start();
@@ -487,15 +490,14 @@ fn terraform_destination_file_outside_the_bundle_reaches_the_next_step() {
         wharf.output_text("tf-destination", "copied"),
         "from-terraform"
     );
+    let said = "the runtime wrote /home/nonroot/.tf/greeting (14 bytes) for the terraform mixin";
     assert!(
-        install
-            .stderr
-            .contains("wrote output greeting to /home/nonroot/.tf/greeting")
-            || install
-                .stdout
-                .contains("wrote output greeting to /home/nonroot/.tf/greeting"),
+        install.stderr.contains(said) || install.stdout.contains(said),
         "{}\n{}",
         install.stdout,
         install.stderr
     );
+    // The run's record keeps the log line.
+    let logs = wharf.run(&["logs", "show", "-i", "tf-destination"]).ok();
+    assert!(logs.stdout.contains(said), "{}", logs.stdout);
 }

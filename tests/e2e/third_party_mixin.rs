@@ -98,7 +98,7 @@ fn a_scaffolded_mixin_builds_publishes_pins_and_runs() {
         "Cargo.toml",
         "src/lib.rs",
         "README.md",
-        "vendor/wit/mixin.wit",
+        "vendor/wit/0.2.0/mixin.wit",
     ] {
         assert!(krate.join(file).is_file(), "the scaffold has no {file}");
     }

@@ -270,6 +270,46 @@ fn grant_findings(path: &Path, manifest: &Manifest) -> Vec<LintFinding> {
         .collect()
 }
 
+/// A grant of a variable the mixin does not declare it reads: an error,
+/// since the runtime would not pass it (a 0.1.0 mixin declares nothing and
+/// gets what is granted).
+fn undeclared_grants(
+    mixin: &crate::mixin::LoadedMixin,
+    declared: &crate::manifest::MixinDeclaration,
+    at: &dyn Fn(usize, usize, String) -> FindingLocation,
+) -> Vec<LintFinding> {
+    let metadata = mixin.metadata();
+    let reads: Vec<&str> = metadata.env.iter().map(|v| v.name.as_str()).collect();
+    declared
+        .grant
+        .env
+        .iter()
+        .filter(|(var, _)| !metadata.reads_env(var))
+        .map(|(var, span)| LintFinding {
+            level: Level::Error,
+            code: "mixin-grant-undeclared".into(),
+            source: "manifest".into(),
+            title: "A granted variable the mixin does not read".into(),
+            message: format!(
+                "the {} mixin does not declare ${var} among the variables it reads ({}), so it \
+                 would never see it; remove the grant, or use a version of the mixin that reads it",
+                declared.name,
+                if reads.is_empty() {
+                    "it declares none".to_string()
+                } else {
+                    format!("it declares {}", reads.join(", "))
+                }
+            ),
+            location: at(
+                span.line,
+                span.column,
+                format!("mixins.{}.grant.env", declared.name),
+            ),
+            url: None,
+        })
+        .collect()
+}
+
 async fn mixin_findings(
     path: &Path,
     manifest: &Manifest,
@@ -321,11 +361,13 @@ async fn mixin_findings(
                 continue;
             }
         };
+        findings.extend(undeclared_grants(&mixin, declared, &at));
         let input = super::mixin_input(manifest, &declared.name);
         // The Dockerfile lines `wharf build` would refuse; a mixin whose
         // build fails says so when the bundle is built.
-        if let Ok(lines) = mixin.build(&input, Some(bundle_dir)).await
-            && let Err(refused) = super::mixin_lines::check(&declared.name, &lines, escape)
+        if let Ok(contributions) = mixin.build(&input, Some(bundle_dir)).await
+            && let Err(refused) =
+                super::contributions::render(&declared.name, &contributions, escape)
         {
             findings.push(LintFinding {
                 level: Level::Error,

@@ -19,6 +19,8 @@ pub mod buildkit;
 pub mod bundle_json;
 #[cfg(feature = "cli")]
 pub mod context;
+#[cfg(feature = "cli")]
+pub mod contributions;
 mod dependencies_json;
 pub mod dockerfile;
 #[cfg(feature = "cli")]

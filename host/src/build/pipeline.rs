@@ -149,20 +149,21 @@ fn settle_builder(
     Builder::Classic
 }
 
-/// Asks each mixin for its Dockerfile lines, and refuses any a mixin may
-/// not emit (see [`super::mixin_lines`]).
+/// Asks each mixin what the image needs and turns it into Dockerfile
+/// lines, refusing what a mixin may not ask for (see
+/// [`super::contributions`]).
 async fn mixin_lines(inputs: &BuildInputs) -> Result<Vec<MixinLines>> {
     let escape = super::mixin_lines::escape_char(&inputs.template);
     let mut lines = Vec::with_capacity(inputs.mixins.len());
     for mixin in &inputs.mixins {
         let name = &mixin.mixin.metadata().name;
         let input = mixin_input(&inputs.manifest, name);
-        let mixin_lines = mixin
+        let contributions = mixin
             .mixin
             .build(&input, Some(&inputs.bundle_dir))
             .await
             .with_context(|| format!("the {name} mixin could not generate its Dockerfile lines"))?;
-        super::mixin_lines::check(name, &mixin_lines, escape)?;
+        let mixin_lines = super::contributions::render(name, &contributions, escape)?;
         lines.push(MixinLines {
             name: name.clone(),
             lines: mixin_lines,

@@ -106,13 +106,14 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
                                 r.name.clone(),
                                 r.version.clone(),
                                 r.source.clone(),
+                                r.world_version.clone(),
                                 r.manifest_digest
                                     .clone()
                                     .unwrap_or_else(|| r.digest.to_string()),
                             ]
                         })
                         .collect();
-                    print_table(&["NAME", "VERSION", "SOURCE", "DIGEST"], &rows)?;
+                    print_table(&["NAME", "VERSION", "SOURCE", "WORLD", "DIGEST"], &rows)?;
                 }
             }
         }
@@ -161,9 +162,14 @@ pub async fn run(command: MixinsCommand) -> Result<ExitCode> {
             let mixin = host
                 .load(&file.display().to_string(), bytes.clone())
                 .await?;
-            let published =
-                publish_mixin(&registry(insecure_registries), &bytes, &reference).await?;
             let metadata = mixin.metadata();
+            let published = publish_mixin(
+                &registry(insecure_registries),
+                &bytes,
+                &metadata.world_version,
+                &reference,
+            )
+            .await?;
             outln!(
                 "published the {} mixin v{} to {}",
                 metadata.name,

@@ -20,6 +20,8 @@ struct VersionInfo {
     name: &'static str,
     version: &'static str,
     mixin_world: String,
+    /// Every world version this Wharf loads, newest first.
+    mixin_worlds: Vec<String>,
 }
 
 pub fn run(args: VersionArgs) -> Result<ExitCode> {
@@ -27,13 +29,21 @@ pub fn run(args: VersionArgs) -> Result<ExitCode> {
         name: "wharf",
         version: wharf::VERSION,
         mixin_world: format!("wharf:mixin@{}", wharf::mixin::WORLD_VERSION),
+        mixin_worlds: wharf::mixin::WORLD_VERSIONS
+            .iter()
+            .map(|v| format!("wharf:mixin@{v}"))
+            .collect(),
     };
     match args.output {
         OutputFormat::Json => print_json(&info)?,
         OutputFormat::Yaml => super::output::print_yaml(&info)?,
         OutputFormat::Plaintext => {
             outln!("wharf v{}", info.version)?;
-            outln!("mixin world: {}", info.mixin_world)?;
+            outln!(
+                "mixin world: {} (also runs mixins built for {})",
+                info.mixin_world,
+                info.mixin_worlds[1..].join(", ")
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -70,7 +70,7 @@ pub(super) fn read_grant(r: &mut Reader<'_>, node: &Node, path: &str) -> MixinGr
 }
 
 /// Why `name` cannot be granted, if it cannot.
-fn env_name_problem(name: &str) -> Option<String> {
+pub fn env_name_problem(name: &str) -> Option<String> {
     if name.contains(['*', '?', '[']) {
         return Some(format!(
             "`{name}` is a pattern; grant each variable by its name, so a mixin never reads one \

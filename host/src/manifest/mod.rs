@@ -21,7 +21,7 @@ use std::path::Path;
 
 pub use definitions::{PARAMETER_TYPES, SCHEMA_KEYWORDS};
 pub use diagnostics::{Diagnostic, ManifestError, Severity, did_you_mean, write_problems};
-pub use grants::{GRANT_KEY, MixinGrant};
+pub use grants::{GRANT_KEY, MixinGrant, env_name_problem};
 pub use model::*;
 pub use parse::{
     BUNDLE_NAME_RULE, SCHEMA_VERSIONS, TOP_LEVEL_FIELDS, is_valid_bundle_name, parse,

@@ -12,10 +12,11 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::wharf::mixin::host::{
+use super::bindings::v0_1::wharf::mixin as v0_1;
+use super::bindings::v0_2::wharf::mixin::host::{
     self, Command, CommandError, CommandResult, LogLevel as WitLogLevel,
 };
-use super::bindings::wharf::mixin::types;
+use super::bindings::v0_2::wharf::mixin::types;
 use super::guest_stdio::GuestOutput;
 use super::hijack_env;
 use super::policy::{Authorization, CommandGrant, confine_dir};
@@ -211,6 +212,49 @@ impl host::Host for CallState {
         }
         self.sink.log(&self.mixin, level, &message);
         Ok(())
+    }
+}
+
+impl v0_1::types::Host for CallState {}
+
+/// The 0.1.0 host interface is the 0.2.0 one under another name: each call
+/// is converted and served by the same code.
+impl v0_1::host::Host for CallState {
+    async fn run_command(
+        &mut self,
+        cmd: v0_1::host::Command,
+    ) -> Result<v0_1::host::CommandResult, v0_1::host::CommandError> {
+        let cmd = Command {
+            program: cmd.program,
+            args: cmd.args,
+            env: cmd.env,
+            dir: cmd.dir,
+            stdin: cmd.stdin,
+            stream_output: cmd.stream_output,
+        };
+        match host::Host::run_command(self, cmd).await {
+            Ok(r) => Ok(v0_1::host::CommandResult {
+                exit_code: r.exit_code,
+                stdout: r.stdout,
+                stderr: r.stderr,
+            }),
+            Err(CommandError::Denied(why)) => Err(v0_1::host::CommandError::Denied(why)),
+            Err(CommandError::SpawnFailed(why)) => Err(v0_1::host::CommandError::SpawnFailed(why)),
+            Err(CommandError::OutputTooLarge(limit)) => {
+                Err(v0_1::host::CommandError::OutputTooLarge(limit))
+            }
+        }
+    }
+
+    async fn log(&mut self, level: v0_1::host::LogLevel, message: String) -> wasmtime::Result<()> {
+        let level = match level {
+            v0_1::host::LogLevel::Trace => WitLogLevel::Trace,
+            v0_1::host::LogLevel::Debug => WitLogLevel::Debug,
+            v0_1::host::LogLevel::Info => WitLogLevel::Info,
+            v0_1::host::LogLevel::Warn => WitLogLevel::Warn,
+            v0_1::host::LogLevel::Error => WitLogLevel::Error,
+        };
+        host::Host::log(self, level, message).await
     }
 }
 

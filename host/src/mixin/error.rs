@@ -47,15 +47,16 @@ pub enum MixinError {
     /// The component implements another version of the `wharf:mixin` world,
     /// or another world entirely.
     #[error(
-        "{origin} was built for {found}, but this Wharf runs mixins built for wharf:mixin@{supported}; \
-         rebuild the mixin with a mixin-sdk for wharf:mixin@{supported}, or use a Wharf that supports it"
+        "{origin} was built for {found}, but this Wharf runs mixins built for wharf:mixin \
+         {supported}; rebuild the mixin with a mixin-sdk for one of those versions, or use a \
+         Wharf that supports its version"
     )]
     IncompatibleWorld {
         /// Where the component came from (a path or a reference).
         origin: String,
         /// The world it implements, as far as it can be told.
         found: String,
-        /// The world version this Wharf implements.
+        /// The world versions this Wharf implements.
         supported: &'static str,
     },
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
-use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_PACKAGE, WORLD_VERSION};
+use super::bindings::{SUPPORTED_WORLDS, WORLD_PACKAGE, WORLD_VERSIONS, v0_1, v0_2};
 #[cfg(feature = "compiler")]
 use super::cache::CompiledCache;
 use super::call_state::CallState;
@@ -28,7 +28,7 @@ use super::error::MixinError;
 use super::framing::frame;
 use super::framing::{CacheOutcome, unframe};
 use super::limits::Limits;
-use super::loaded::LoadedMixin;
+use super::loaded::{LoadedMixin, WorldPre};
 use super::sink::{OutputSink, TerminalSink};
 use crate::digest::Digest;
 
@@ -123,7 +123,9 @@ impl MixinHost {
         let mut linker = Linker::<CallState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| host_error(format!("{e:#}")))?;
-        MixinWorld::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
+        v0_2::Mixin::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
+            .map_err(|e| host_error(format!("{e:#}")))?;
+        v0_1::Mixin::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
             .map_err(|e| host_error(format!("{e:#}")))?;
         start_epoch_ticker(&engine)
             .map_err(|e| host_error(format!("cannot start the epoch thread: {e}")))?;
@@ -310,7 +312,7 @@ impl MixinHost {
         component: Component,
         outcome: CacheOutcome,
     ) -> Result<LoadedMixin, MixinError> {
-        check_world(&self.shared.engine, origin, &component)?;
+        let version = check_world(&self.shared.engine, origin, &component)?;
         let instance_pre = self
             .shared
             .linker
@@ -318,13 +320,17 @@ impl MixinHost {
             .map_err(|e| MixinError::IncompatibleWorld {
                 origin: origin.into(),
                 found: format!("a world with imports Wharf does not provide ({e:#})"),
-                supported: WORLD_VERSION,
+                supported: SUPPORTED_WORLDS,
             })?;
-        let pre = MixinPre::new(instance_pre).map_err(|e| MixinError::IncompatibleWorld {
+        let shape = |e: wasmtime::Error| MixinError::IncompatibleWorld {
             origin: origin.into(),
-            found: format!("a different shape of wharf:mixin@{WORLD_VERSION} ({e:#})"),
-            supported: WORLD_VERSION,
-        })?;
+            found: format!("a different shape of wharf:mixin@{version} ({e:#})"),
+            supported: SUPPORTED_WORLDS,
+        };
+        let pre = match version {
+            "0.1.0" => WorldPre::V0_1(v0_1::MixinPre::new(instance_pre).map_err(shape)?),
+            _ => WorldPre::V0_2(v0_2::MixinPre::new(instance_pre).map_err(shape)?),
+        };
         let loaded =
             LoadedMixin::describe(self.shared.clone(), origin, digest, pre, outcome).await?;
         self.shared
@@ -349,17 +355,23 @@ fn check_header(origin: &str, bytes: &[u8]) -> Result<(), MixinError> {
     }
 }
 
-/// Checks that the component exports this host's `api` interface, and
-/// otherwise names the world version it was built for.
-fn check_world(engine: &Engine, origin: &str, component: &Component) -> Result<(), MixinError> {
+/// The world version whose `api` interface the component exports, or an
+/// error naming the version it was built for and those this host speaks.
+fn check_world(
+    engine: &Engine,
+    origin: &str,
+    component: &Component,
+) -> Result<&'static str, MixinError> {
     let ty = component.component_type();
     let exports: Vec<String> = ty
         .exports(engine)
         .map(|(name, _)| name.to_string())
         .collect();
-    let wanted = format!("{WORLD_PACKAGE}/api@{WORLD_VERSION}");
-    if exports.contains(&wanted) {
-        return Ok(());
+    if let Some(version) = WORLD_VERSIONS
+        .iter()
+        .find(|v| exports.contains(&format!("{WORLD_PACKAGE}/api@{v}")))
+    {
+        return Ok(version);
     }
     let imports: Vec<String> = ty
         .imports(engine)
@@ -383,7 +395,7 @@ fn check_world(engine: &Engine, origin: &str, component: &Component) -> Result<(
     Err(MixinError::IncompatibleWorld {
         origin: origin.into(),
         found,
-        supported: WORLD_VERSION,
+        supported: SUPPORTED_WORLDS,
     })
 }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::{LoadedMixin, Metadata, MixinHost, read_component_file};
+use super::{EnvVar, LoadedMixin, Metadata, MixinHost, read_component_file};
 use crate::digest::Digest;
 use crate::fs_atomic::{sync_dir, write_atomically};
 use crate::home::WharfHome;
@@ -68,6 +68,13 @@ pub struct MixinRecord {
     pub digest: Digest,
     /// The programs it may run.
     pub programs: Vec<String>,
+    /// The environment variables it may read when a bundle grants them.
+    #[serde(default)]
+    pub env: Vec<EnvVar>,
+    /// The `wharf:mixin` version it was built for (empty in records
+    /// written before Wharf recorded it).
+    #[serde(default)]
+    pub world_version: String,
     /// For a mixin pulled from a registry, the digest of its artifact's
     /// manifest: `source@manifestDigest` pins exactly what was installed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,6 +90,8 @@ impl MixinRecord {
             source,
             digest,
             programs: metadata.programs.clone(),
+            env: metadata.env.clone(),
+            world_version: metadata.world_version.clone(),
             manifest_digest: None,
         }
     }

@@ -11,8 +11,7 @@ use serde_json::Value;
 use wasmtime::{Store, Trap};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use super::bindings::wharf::mixin::types as wit;
-use super::bindings::{Mixin as MixinWorld, MixinPre, WORLD_VERSION};
+use super::bindings::{SUPPORTED_WORLDS, v0_1, v0_2};
 use super::call_state::{CallRecord, CallState, MemoryBudget};
 use super::error::{MixinError, TrapReason};
 use super::framing::CacheOutcome;
@@ -20,8 +19,9 @@ use super::guest_stdio::GuestStream;
 use super::host::{EPOCH_TICK, Shared};
 use super::limits::CallLimits;
 use super::policy::{ANY_PROGRAM, CommandGrant, ExecuteGrant, ProgramGrant};
+use super::schema_document::porter_document;
 use super::sink::{OutputSink, Stream};
-use super::types::{BuildInput, Finding, Metadata, StepOutput};
+use super::types::{BuildInput, Contribution, Finding, Metadata, StepResult};
 use crate::beneath::{self, Kind};
 use crate::digest::Digest;
 
@@ -29,11 +29,63 @@ use crate::digest::Digest;
 #[derive(Clone)]
 pub struct LoadedMixin {
     shared: Arc<Shared>,
-    pre: MixinPre<CallState>,
+    pre: WorldPre,
     metadata: Arc<Metadata>,
     digest: Digest,
     outcome: CacheOutcome,
     sink: Arc<dyn OutputSink>,
+}
+
+/// A component pre-instantiated against the world version it exports.
+#[derive(Clone)]
+pub(crate) enum WorldPre {
+    /// `wharf:mixin@0.1.0`, served through the adapter in this file.
+    V0_1(v0_1::MixinPre<CallState>),
+    /// `wharf:mixin@0.2.0`.
+    V0_2(v0_2::MixinPre<CallState>),
+}
+
+impl WorldPre {
+    /// The world version, as the component's metadata must report it.
+    fn version(&self) -> &'static str {
+        match self {
+            WorldPre::V0_1(_) => "0.1.0",
+            WorldPre::V0_2(_) => "0.2.0",
+        }
+    }
+}
+
+/// One call's instance of the component.
+enum Instance {
+    V0_1(v0_1::Mixin),
+    V0_2(v0_2::Mixin),
+}
+
+/// A call's result, with the mixin's own failure reduced to its message:
+/// both worlds report it the same way.
+type Reported<R> = wasmtime::Result<Result<R, String>>;
+
+/// The message of a failure the mixin reported.
+fn reported<R, E: Into<String>>(result: wasmtime::Result<Result<R, E>>) -> Reported<R> {
+    result.map(|r| r.map_err(Into::into))
+}
+
+impl From<v0_1::wharf::mixin::types::MixinError> for String {
+    fn from(e: v0_1::wharf::mixin::types::MixinError) -> Self {
+        e.message
+    }
+}
+
+impl From<v0_2::wharf::mixin::types::MixinError> for String {
+    fn from(e: v0_2::wharf::mixin::types::MixinError) -> Self {
+        e.message
+    }
+}
+
+/// What `schema` returned, in its world's shape.
+enum Schema {
+    Document(String),
+    PerAction(v0_2::wharf::mixin::types::MixinSchema),
 }
 
 /// The kind of call, which decides capabilities and limits.
@@ -100,9 +152,10 @@ impl LoadedMixin {
         shared: Arc<Shared>,
         origin: &str,
         digest: Digest,
-        pre: MixinPre<CallState>,
+        pre: WorldPre,
         outcome: CacheOutcome,
     ) -> Result<Self, MixinError> {
+        let exported = pre.version();
         let mut mixin = LoadedMixin {
             sink: shared.sink.clone(),
             shared,
@@ -113,6 +166,7 @@ impl LoadedMixin {
                 description: String::new(),
                 author: String::new(),
                 programs: Vec::new(),
+                env: Vec::new(),
                 world_version: String::new(),
             }),
             digest,
@@ -122,21 +176,48 @@ impl LoadedMixin {
             .call(
                 CallKind::Metadata,
                 Capabilities::pure(CallKind::Metadata, None),
-                async |api, store| api.wharf_mixin_api().call_metadata(store).await.map(Ok),
+                async |instance, store| match instance {
+                    Instance::V0_1(api) => api
+                        .wharf_mixin_api()
+                        .call_metadata(store)
+                        .await
+                        .map(|m| Ok(m.into())),
+                    Instance::V0_2(api) => api
+                        .wharf_mixin_api()
+                        .call_metadata(store)
+                        .await
+                        .map(|m| Ok(m.into())),
+                },
             )
-            .await?
-            .into();
-        if metadata.world_version != WORLD_VERSION {
+            .await?;
+        if metadata.world_version != exported {
             return Err(MixinError::IncompatibleWorld {
                 origin: origin.into(),
-                found: format!("wharf:mixin@{} (by its metadata)", metadata.world_version),
-                supported: WORLD_VERSION,
+                found: format!(
+                    "wharf:mixin@{} by its metadata, but it exports wharf:mixin@{exported}",
+                    metadata.world_version
+                ),
+                supported: SUPPORTED_WORLDS,
             });
         }
         if metadata.name.trim().is_empty() {
             return Err(MixinError::Failed {
                 mixin: origin.into(),
                 message: "its metadata has an empty name; set one in Metadata::new".into(),
+            });
+        }
+        if let Some(bad) = metadata
+            .env
+            .iter()
+            .find(|v| crate::manifest::env_name_problem(&v.name).is_some())
+        {
+            return Err(MixinError::Failed {
+                mixin: metadata.name.clone(),
+                message: format!(
+                    "its metadata declares the environment variable {:?}, which is not a \
+                     variable name; fix the mixin",
+                    bad.name
+                ),
             });
         }
         mixin.metadata = Arc::new(metadata);
@@ -187,32 +268,77 @@ impl LoadedMixin {
     }
 
     /// The mixin's JSON Schema document (Porter's `mixin schema` shape).
+    /// A 0.2.0 mixin gives its step schemas per action and the host wraps
+    /// them ([`porter_document`]); a 0.1.0 mixin wrote the document itself.
     pub async fn schema(&self) -> Result<Value, MixinError> {
-        let text = self
+        let name = self.metadata.name.clone();
+        let not_json = |what: &str, e: serde_json::Error| MixinError::Failed {
+            mixin: name.clone(),
+            message: format!("its {what} schema is not JSON: {e}"),
+        };
+        let schema = self
             .call(
                 CallKind::Schema,
                 Capabilities::pure(CallKind::Schema, None),
-                async |api, store| api.wharf_mixin_api().call_schema(store).await.map(Ok),
+                async |instance, store| match instance {
+                    Instance::V0_1(api) => api
+                        .wharf_mixin_api()
+                        .call_schema(store)
+                        .await
+                        .map(|text| Ok(Schema::Document(text))),
+                    Instance::V0_2(api) => api
+                        .wharf_mixin_api()
+                        .call_schema(store)
+                        .await
+                        .map(|s| Ok(Schema::PerAction(s))),
+                },
             )
             .await?;
-        serde_json::from_str(&text).map_err(|e| MixinError::Failed {
-            mixin: self.metadata.name.clone(),
-            message: format!("its schema is not JSON: {e}"),
-        })
+        match schema {
+            Schema::Document(text) => serde_json::from_str(&text).map_err(|e| not_json("", e)),
+            Schema::PerAction(schema) => {
+                let mut steps = Vec::new();
+                for step in schema.steps {
+                    let value = serde_json::from_str(&step.schema)
+                        .map_err(|e| not_json(&format!("{} step", step.action), e))?;
+                    steps.push((step.action, value));
+                }
+                let config = schema
+                    .config
+                    .map(|text| serde_json::from_str(&text).map_err(|e| not_json("config", e)))
+                    .transpose()?;
+                porter_document(&name, steps, config).map_err(|message| MixinError::Failed {
+                    mixin: name.clone(),
+                    message,
+                })
+            }
+        }
     }
 
-    /// The Dockerfile lines for the invocation image. `bundle_dir`, if
+    /// What the invocation image needs, as the mixin asks for it: a 0.1.0
+    /// mixin's lines become [`Contribution::DockerfileLine`]s. The build
+    /// turns them into Dockerfile lines and checks them. `bundle_dir`, if
     /// given, is visible read-only.
     pub async fn build(
         &self,
         input: &BuildInput,
         bundle_dir: Option<&Path>,
-    ) -> Result<Vec<String>, MixinError> {
-        let input = wit::BuildInput::from(input);
+    ) -> Result<Vec<Contribution>, MixinError> {
         self.call(
             CallKind::Build,
             Capabilities::pure(CallKind::Build, bundle_dir),
-            async |api, store| api.wharf_mixin_api().call_build(store, &input).await,
+            async |instance, store| match instance {
+                Instance::V0_1(api) => {
+                    let input = v0_1::wharf::mixin::types::BuildInput::from(input);
+                    let lines = reported(api.wharf_mixin_api().call_build(store, &input).await)?;
+                    Ok(lines.map(|l| l.into_iter().map(Contribution::DockerfileLine).collect()))
+                }
+                Instance::V0_2(api) => {
+                    let input = v0_2::wharf::mixin::types::BuildInput::from(input);
+                    let made = reported(api.wharf_mixin_api().call_build(store, &input).await)?;
+                    Ok(made.map(|c| c.into_iter().map(Contribution::from).collect()))
+                }
+            },
         )
         .await
     }
@@ -223,26 +349,44 @@ impl LoadedMixin {
         input: &BuildInput,
         bundle_dir: Option<&Path>,
     ) -> Result<Vec<Finding>, MixinError> {
-        let input = wit::BuildInput::from(input);
-        let findings = self
-            .call(
-                CallKind::Lint,
-                Capabilities::pure(CallKind::Lint, bundle_dir),
-                async |api, store| api.wharf_mixin_api().call_lint(store, &input).await,
-            )
-            .await?;
-        Ok(findings.into_iter().map(Finding::from).collect())
+        self.call(
+            CallKind::Lint,
+            Capabilities::pure(CallKind::Lint, bundle_dir),
+            async |instance, store| match instance {
+                Instance::V0_1(api) => {
+                    let input = v0_1::wharf::mixin::types::BuildInput::from(input);
+                    let found = reported(api.wharf_mixin_api().call_lint(store, &input).await)?;
+                    Ok(found.map(|f| f.into_iter().map(Finding::from).collect()))
+                }
+                Instance::V0_2(api) => {
+                    let input = v0_2::wharf::mixin::types::BuildInput::from(input);
+                    let found = reported(api.wharf_mixin_api().call_lint(store, &input).await)?;
+                    Ok(found.map(|f| f.into_iter().map(Finding::from).collect()))
+                }
+            },
+        )
+        .await
     }
 
     /// Runs one rendered step of `action`. The mixin may run its declared
-    /// programs, in the bundle directory, with exactly `grant.env`.
+    /// programs, in the bundle directory, with exactly `grant.env`, and
+    /// reads the variables of `grant.guest_env` it declared. `config` is
+    /// the mixin's configuration from the manifest; a 0.1.0 mixin does not
+    /// receive it.
     pub async fn execute(
         &self,
         action: &str,
         step: &Value,
+        config: Option<&Value>,
         grant: &ExecuteGrant,
-    ) -> Result<Vec<StepOutput>, MixinError> {
+    ) -> Result<StepResult, MixinError> {
         let any_program = self.metadata.programs.iter().any(|p| p == ANY_PROGRAM);
+        let guest_env: Vec<(String, String)> = grant
+            .guest_env
+            .iter()
+            .filter(|(name, _)| self.metadata.reads_env(name))
+            .cloned()
+            .collect();
         let capabilities = Capabilities {
             commands: CommandGrant::Programs(ProgramGrant::new(
                 self.metadata.programs.clone(),
@@ -257,17 +401,34 @@ impl LoadedMixin {
             read_root: any_program,
             // Steps run real tools, which need the real time.
             deterministic: false,
-            guest_env: &grant.guest_env,
+            guest_env: &guest_env,
         };
         let step = step.to_string();
-        let outputs = self
-            .call(CallKind::Execute, capabilities, async |api, store| {
-                api.wharf_mixin_api()
-                    .call_execute(store, action, &step)
-                    .await
-            })
-            .await?;
-        Ok(outputs.into_iter().map(StepOutput::from).collect())
+        let config = config.map(Value::to_string);
+        self.call(
+            CallKind::Execute,
+            capabilities,
+            async |instance, store| match instance {
+                Instance::V0_1(api) => {
+                    let run = api.wharf_mixin_api().call_execute(store, action, &step);
+                    let outputs = reported(run.await)?;
+                    Ok(outputs.map(|o| StepResult {
+                        outputs: o.into_iter().map(Into::into).collect(),
+                        files: Vec::new(),
+                    }))
+                }
+                Instance::V0_2(api) => {
+                    let input = v0_2::wharf::mixin::types::ExecuteInput {
+                        action: action.to_string(),
+                        step,
+                        config,
+                    };
+                    let run = api.wharf_mixin_api().call_execute(store, &input);
+                    Ok(reported(run.await)?.map(StepResult::from))
+                }
+            },
+        )
+        .await
     }
 
     /// Runs one call in a fresh store and settles its outcome.
@@ -275,10 +436,7 @@ impl LoadedMixin {
         &self,
         kind: CallKind,
         capabilities: Capabilities<'_>,
-        body: impl AsyncFnOnce(
-            &MixinWorld,
-            &mut Store<CallState>,
-        ) -> wasmtime::Result<Result<R, wit::MixinError>>,
+        body: impl AsyncFnOnce(&Instance, &mut Store<CallState>) -> Reported<R>,
     ) -> Result<R, MixinError> {
         let limits = match kind {
             CallKind::Execute => self.shared.limits.execute,
@@ -288,8 +446,11 @@ impl LoadedMixin {
         let started = std::time::Instant::now();
         let mut store = self.new_store(&capabilities, &limits, record.clone())?;
         let outcome = tokio::time::timeout(limits.timeout, async {
-            let api = self.pre.instantiate_async(&mut store).await?;
-            body(&api, &mut store).await
+            let instance = match &self.pre {
+                WorldPre::V0_1(pre) => Instance::V0_1(pre.instantiate_async(&mut store).await?),
+                WorldPre::V0_2(pre) => Instance::V0_2(pre.instantiate_async(&mut store).await?),
+            };
+            body(&instance, &mut store).await
         })
         .await;
         drop(store);
@@ -417,7 +578,7 @@ impl LoadedMixin {
     /// Turns the raw outcome of a call into its result or one clear error.
     fn settle<R>(
         &self,
-        outcome: Result<wasmtime::Result<Result<R, wit::MixinError>>, tokio::time::error::Elapsed>,
+        outcome: Result<Reported<R>, tokio::time::error::Elapsed>,
         record: &CallRecord,
         limits: &CallLimits,
     ) -> Result<R, MixinError> {
@@ -442,7 +603,7 @@ impl LoadedMixin {
                     Some(detail) => MixinError::Denied { mixin, detail },
                     None => MixinError::Failed {
                         mixin,
-                        message: reported.message,
+                        message: reported,
                     },
                 })
             }

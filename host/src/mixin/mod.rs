@@ -30,10 +30,11 @@ mod loaded;
 mod policy;
 mod pure_clock;
 mod run_command;
+mod schema_document;
 mod sink;
 mod types;
 
-pub use bindings::WORLD_VERSION;
+pub use bindings::{SUPPORTED_WORLDS, WORLD_VERSION, WORLD_VERSIONS};
 #[cfg(feature = "compiler")]
 pub use component_file::{MAX_COMPONENT_BYTES, read_component_file};
 pub use error::{MixinError, TrapReason};
@@ -45,4 +46,7 @@ pub use limits::{CallLimits, Limits};
 pub use loaded::LoadedMixin;
 pub use policy::{ANY_PROGRAM, DEFAULT_PATH, ExecuteGrant};
 pub use sink::{LogLevel, MemorySink, MemorySinkData, OutputSink, Stream, TerminalSink};
-pub use types::{ActionSteps, BuildInput, Finding, Level, Location, Metadata, StepOutput};
+pub use types::{
+    ActionSteps, BuildInput, Checksum, ClientDownload, Contribution, EnvVar, FileWrite, Finding,
+    Level, Location, Metadata, StepOutput, StepResult,
+};

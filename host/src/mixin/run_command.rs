@@ -21,7 +21,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 use tokio::sync::watch;
 
-use super::bindings::wharf::mixin::host::{CommandError, CommandResult};
+use super::bindings::v0_2::wharf::mixin::host::{CommandError, CommandResult};
 use super::sink::{OutputSink, Stream};
 
 /// How long output is still read after a command exits: what it wrote is

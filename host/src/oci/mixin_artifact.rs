@@ -97,10 +97,12 @@ pub enum ArtifactError {
     Cache(#[from] BlobCacheError),
 }
 
-/// Publishes a component as a Wasm artifact at `reference`.
+/// Publishes a component of `wharf:mixin@{world_version}` as a Wasm
+/// artifact at `reference`.
 pub async fn publish_mixin(
     registry: &Registry,
     wasm: &[u8],
+    world_version: &str,
     reference: &Reference,
 ) -> Result<Published, ArtifactError> {
     if !is_component(wasm) {
@@ -109,7 +111,7 @@ pub async fn publish_mixin(
         ));
     }
     let layer_digest = registry.push_blob(reference, wasm).await?;
-    let config = config_json(&layer_digest);
+    let config = config_json(&layer_digest, world_version);
     let config_digest = registry.push_blob(reference, &config).await?;
     let manifest = serde_json::to_vec(&json!({
         "schemaVersion": 2,
@@ -136,9 +138,9 @@ pub async fn publish_mixin(
 }
 
 /// The artifact's config: what the spec requires of a `wasip2` component,
-/// described by the world every mixin implements.
-fn config_json(layer_digest: &str) -> Vec<u8> {
-    let world = |item: &str| format!("wharf:mixin/{item}@{}", crate::mixin::WORLD_VERSION);
+/// described by the world version the mixin implements.
+fn config_json(layer_digest: &str, world_version: &str) -> Vec<u8> {
+    let world = |item: &str| format!("wharf:mixin/{item}@{world_version}");
     serde_json::to_vec(&json!({
         "created": created(),
         "architecture": "wasm",
@@ -430,17 +432,13 @@ mod tests {
     #[test]
     fn the_config_is_a_wasip2_component_config() {
         let layer = format!("sha256:{}", "b".repeat(64));
-        let config: Value = serde_json::from_slice(&config_json(&layer)).unwrap();
+        let config: Value = serde_json::from_slice(&config_json(&layer, "0.1.0")).unwrap();
         assert_eq!(config["architecture"], "wasm");
         assert_eq!(config["os"], "wasip2");
         assert_eq!(config["layerDigests"], json!([layer]));
         assert!(config["created"].as_str().unwrap().ends_with('Z'));
-        assert!(
-            config["component"]["exports"][0]
-                .as_str()
-                .unwrap()
-                .starts_with("wharf:mixin/api@")
-        );
+        assert_eq!(config["component"]["exports"][0], "wharf:mixin/api@0.1.0");
+        assert_eq!(config["component"]["target"], "wharf:mixin/mixin@0.1.0");
     }
 
     #[test]

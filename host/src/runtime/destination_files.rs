@@ -1,14 +1,19 @@
-//! `destinationFile` outside the bundle directory, written by the runtime.
+//! Files a step asks the runtime to write outside the bundle directory.
 //!
 //! Porter's mixins (terraform, helm3) write an output's value to a
 //! `destinationFile` the step names, often where a later tool looks for
-//! it: `~/.kube/config`. A Wharf mixin may write only in its own working
-//! directories, and widening that for one output would let a hostile
-//! component write anywhere. The path comes from porter.yaml (the author),
-//! and only the value comes from the mixin, so the runtime writes such
-//! files itself after the step, and logs each one. Paths inside `/cnab`
-//! stay the mixin's to write (under its working directories) or nobody's:
-//! the runtime never writes over the bundle, the runtime or the mixins.
+//! it: `/root/.kube/config`. A Wharf mixin may write only in its own
+//! working directories, and widening that for one file would let a hostile
+//! component write anywhere. So a 0.2.0 mixin returns the files in its
+//! step result and the runtime writes them after the step, and logs each
+//! one (the log is part of the run's record). The author decides where:
+//! a file is written only at a path that is one of the string values of
+//! the rendered step body, and never inside `/cnab`, which holds the
+//! bundle, the runtime and the mixins. The mixin decides only the bytes.
+//!
+//! A 0.1.0 mixin cannot return files; for it the runtime writes the
+//! outputs a step sends to an absolute `destinationFile` outside `/cnab`,
+//! as it always did ([`from_destination_outputs`]).
 
 use std::path::{Path, PathBuf};
 
@@ -17,73 +22,114 @@ use serde_json::Value;
 use super::layout::{CNAB_ROOT, Layout};
 use crate::fs_atomic::{WriteOptions, write_atomically_with};
 use crate::lexical::normalize;
-use crate::mixin::StepOutput;
+use crate::mixin::{FileWrite, StepOutput};
 
-/// One output the runtime wrote, for the log.
+/// The mode of a file written for a 0.1.0 mixin: such files are often
+/// credentials.
+const OWNER_ONLY: u32 = 0o600;
+
+/// One file the runtime wrote, for the log.
 #[derive(Debug)]
 pub(super) struct Written {
-    pub output: String,
     pub path: PathBuf,
+    pub bytes: usize,
 }
 
-/// The `(output name, destinationFile)` pairs of a rendered step body whose
-/// file is an absolute path outside `/cnab`.
-pub(super) fn requested(step: &Value) -> Vec<(String, String)> {
-    let Some(outputs) = step.get("outputs").and_then(Value::as_array) else {
-        return Vec::new();
+/// The 0.1.0 adapter: the files for the outputs of `step` whose
+/// `destinationFile` is an absolute path outside `/cnab`. An output named
+/// there that the step did not produce is an error.
+pub(super) fn from_destination_outputs(
+    step: &Value,
+    outputs: &[StepOutput],
+) -> Result<Vec<FileWrite>, String> {
+    let Some(specs) = step.get("outputs").and_then(Value::as_array) else {
+        return Ok(Vec::new());
     };
-    outputs
-        .iter()
-        .filter_map(|spec| {
-            let name = spec.get("name")?.as_str()?;
-            let file = spec.get("destinationFile")?.as_str()?;
-            let outside = Path::new(file).is_absolute() && !Path::new(file).starts_with(CNAB_ROOT);
-            outside.then(|| (name.to_string(), file.to_string()))
-        })
-        .collect()
+    let mut files = Vec::new();
+    for spec in specs {
+        let (Some(name), Some(file)) = (
+            spec.get("name").and_then(Value::as_str),
+            spec.get("destinationFile").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if !Path::new(file).is_absolute() || Path::new(file).starts_with(CNAB_ROOT) {
+            continue;
+        }
+        let value = outputs.iter().find(|o| o.name == name).ok_or_else(|| {
+            format!("output {name} has destinationFile {file}, but the step produced no {name}")
+        })?;
+        files.push(FileWrite {
+            path: file.to_string(),
+            contents: value.value.clone(),
+            mode: OWNER_ONLY,
+        });
+    }
+    Ok(files)
 }
 
-/// Writes each requested output the step produced (owner-only: such
-/// files are often credentials), creating missing directories. A path that
-/// reaches `/cnab` only through `..` is refused, as is one that climbs
-/// above `/`: `/cnab` is never the runtime's to write.
+/// Whether `path` is one of the string values of `step`.
+fn named_in(step: &Value, path: &str) -> bool {
+    match step {
+        Value::String(s) => s == path,
+        Value::Array(items) => items.iter().any(|v| named_in(v, path)),
+        Value::Object(fields) => fields.values().any(|v| named_in(v, path)),
+        _ => false,
+    }
+}
+
+/// Writes the `files` a step asked for, each only where the step body
+/// `step` names it, creating missing directories. A path that reaches
+/// `/cnab` (even through `..`), climbs above `/`, or that the author did
+/// not write is refused before anything is written.
 pub(super) fn write(
     layout: &Layout,
-    requested: &[(String, String)],
-    outputs: &[StepOutput],
+    step: &Value,
+    files: &[FileWrite],
 ) -> Result<Vec<Written>, String> {
-    let mut written = Vec::new();
-    for (output, file) in requested {
-        let Some(value) = outputs.iter().find(|o| o.name == *output).map(|o| &o.value) else {
+    let mut checked = Vec::with_capacity(files.len());
+    for file in files {
+        let at = &file.path;
+        if !named_in(step, at) {
             return Err(format!(
-                "output {output} has destinationFile {file}, but the step produced no {output}"
+                "the mixin asked the runtime to write {at}, which the step does not name; a mixin \
+                 may have files written only where porter.yaml says"
             ));
-        };
-        let resolved = normalize(Path::new(file))
-            .filter(|p| !p.starts_with(CNAB_ROOT))
+        }
+        let resolved = normalize(Path::new(at))
+            .filter(|p| p.is_absolute() && !p.starts_with(CNAB_ROOT))
             .ok_or_else(|| {
                 format!(
-                    "output {output} has destinationFile {file}, which leads into {CNAB_ROOT} or \
-                     above /; write it in the bundle directory without `..`, or outside \
-                     {CNAB_ROOT}"
+                    "the step asks for a file at {at}, which is not an absolute path or leads \
+                     into {CNAB_ROOT} or above /; write it in the bundle directory without `..`, \
+                     or outside {CNAB_ROOT}"
                 )
             })?;
-        let path = layout.host_path(&resolved.to_string_lossy());
+        if file.mode & !0o777 != 0 {
+            return Err(format!(
+                "the mixin asked for {at} with mode {:o}; only permission bits are allowed",
+                file.mode
+            ));
+        }
+        checked.push((layout.host_path(&resolved.to_string_lossy()), file));
+    }
+    let mut written = Vec::new();
+    for (path, file) in checked {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
                 format!(
-                    "cannot create {} for output {output}'s destinationFile: {e}; choose a \
-                     directory the image's user (65532) may write, such as under $HOME",
-                    parent.display()
+                    "cannot create {} for {}: {e}; choose a directory the image's user may \
+                     write, such as under $HOME",
+                    parent.display(),
+                    file.path
                 )
             })?;
         }
-        write_atomically_with(&path, value, WriteOptions::new().mode(0o600)).map_err(|e| {
-            format!("cannot write output {output} to its destinationFile {file}: {e}")
-        })?;
+        write_atomically_with(&path, &file.contents, WriteOptions::new().mode(file.mode))
+            .map_err(|e| format!("cannot write {}: {e}", file.path))?;
         written.push(Written {
-            output: output.clone(),
             path,
+            bytes: file.contents.len(),
         });
     }
     Ok(written)
@@ -97,46 +143,70 @@ mod tests {
 
     use super::*;
 
+    fn output(name: &str, value: &[u8]) -> StepOutput {
+        StepOutput {
+            name: name.into(),
+            value: value.to_vec(),
+        }
+    }
+
     #[test]
-    fn only_absolute_paths_outside_cnab_are_the_runtimes() {
+    fn a_0_1_step_writes_only_absolute_destinations_outside_cnab() {
         let step = json!({"outputs": [
             {"name": "kubeconfig", "destinationFile": "/home/nonroot/.kube/config"},
             {"name": "inside", "destinationFile": "/cnab/app/kubeconfig"},
             {"name": "relative", "destinationFile": "out/file"},
             {"name": "plain"}
         ]});
-        assert_eq!(
-            requested(&step),
-            [(
-                "kubeconfig".to_string(),
-                "/home/nonroot/.kube/config".to_string()
-            )]
+        let files = from_destination_outputs(&step, &[output("kubeconfig", b"k")]).unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, "/home/nonroot/.kube/config");
+        assert_eq!(files[0].mode, 0o600);
+        let missing = from_destination_outputs(&step, &[]).unwrap_err();
+        assert!(
+            missing.contains("the step produced no kubeconfig"),
+            "{missing}"
         );
-        assert!(requested(&json!({"command": "x"})).is_empty());
+        assert!(
+            from_destination_outputs(&json!({"command": "x"}), &[])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
-    fn the_file_is_written_owner_only_with_its_directories() {
+    fn files_are_written_where_the_step_names_them_and_nowhere_else() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("home/.kube/config");
-        let requested = vec![("kc".to_string(), file.display().to_string())];
+        let named = file.display().to_string();
+        let step = json!({"outputs": [{"name": "kc", "destinationFile": named}]});
         let layout = Layout::new(dir.path().join("cnab"));
-        let produced = [StepOutput {
-            name: "kc".into(),
-            value: b"apiVersion: v1\n".to_vec(),
-        }];
-        let written = write(&layout, &requested, &produced).unwrap();
+        let kubeconfig = |path: &str, mode| FileWrite {
+            path: path.into(),
+            contents: b"apiVersion: v1\n".to_vec(),
+            mode,
+        };
+        let written = write(&layout, &step, &[kubeconfig(&named, 0o640)]).unwrap();
         assert_eq!(written[0].path, file);
+        assert_eq!(written[0].bytes, 15);
         assert_eq!(std::fs::read(&file).unwrap(), b"apiVersion: v1\n");
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+        assert_eq!(mode, 0o640);
 
-        let missing = write(&layout, &requested, &[]).unwrap_err();
-        assert!(missing.contains("the step produced no kc"), "{missing}");
+        let elsewhere = dir.path().join("etc/profile").display().to_string();
+        let refused = write(&layout, &step, &[kubeconfig(&elsewhere, 0o600)]).unwrap_err();
+        assert!(
+            refused.contains("which the step does not name"),
+            "{refused}"
+        );
+        assert!(!dir.path().join("etc").exists());
 
-        for sneaky in ["/tmp/../cnab/app/run", "/../../etc/passwd"] {
-            let requested = vec![("kc".to_string(), sneaky.to_string())];
-            let refused = write(&layout, &requested, &produced).unwrap_err();
+        let setuid = write(&layout, &step, &[kubeconfig(&named, 0o4755)]).unwrap_err();
+        assert!(setuid.contains("only permission bits"), "{setuid}");
+
+        for sneaky in ["/tmp/../cnab/app/run", "/../../etc/passwd", "relative/x"] {
+            let step = json!({"destinationFile": sneaky});
+            let refused = write(&layout, &step, &[kubeconfig(sneaky, 0o600)]).unwrap_err();
             assert!(refused.contains("leads into /cnab or above /"), "{refused}");
         }
         assert!(!dir.path().join("cnab/app/run").exists());

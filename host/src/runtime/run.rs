@@ -243,9 +243,9 @@ impl Steps<'_> {
                 .collect(),
             guest_env,
         };
-        let result = mixin.execute(self.action, &rendered, &grant).await;
+        let result = mixin.execute(self.action, &rendered, config, &grant).await;
         self.sink.flush();
-        let outputs = result.map_err(|e| {
+        let result = result.map_err(|e| {
             let mut message = e.to_string();
             if looks_like_a_refused_write(&message) {
                 message.push_str(&format!(
@@ -259,26 +259,30 @@ impl Steps<'_> {
                 message,
             }
         })?;
-        let destinations = destination_files::requested(&rendered);
-        if !destinations.is_empty() {
-            let written = destination_files::write(self.layout, &destinations, &outputs).map_err(
-                |message| RuntimeError::StepFailed {
-                    step: step_ref.clone(),
-                    message,
-                },
-            )?;
-            for file in written {
-                self.sink.log(
-                    "wharf",
-                    LogLevel::Info,
-                    &format!(
-                        "{step_ref}: wrote output {} to {}",
-                        file.output,
-                        file.path.display()
-                    ),
-                );
-            }
+        let files = if mixin.metadata().world_version == "0.1.0" {
+            destination_files::from_destination_outputs(&rendered, &result.outputs)
+        } else {
+            Ok(result.files)
+        };
+        let written = files
+            .and_then(|files| destination_files::write(self.layout, &rendered, &files))
+            .map_err(|message| RuntimeError::StepFailed {
+                step: step_ref.clone(),
+                message,
+            })?;
+        for file in written {
+            self.sink.log(
+                "wharf",
+                LogLevel::Info,
+                &format!(
+                    "{step_ref}: the runtime wrote {} ({} bytes) for the {} mixin",
+                    file.path.display(),
+                    file.bytes,
+                    step.mixin
+                ),
+            );
         }
+        let outputs = result.outputs;
         for output in outputs {
             let text = String::from_utf8_lossy(&output.value).into_owned();
             if self.bundle.is_sensitive_output(&output.name) {

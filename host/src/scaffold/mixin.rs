@@ -7,7 +7,7 @@
 //! and the WIT package are embedded in the binary at compile time (see
 //! [`embedded`]) and written into the new crate as `vendor/mixin-sdk` and
 //! `vendor/wit`, the same relative layout as in this workspace, so the SDK's
-//! `generate!` path (`../wit`) holds unchanged. The SDK's manifest inherits
+//! `generate!` path (`../wit/0.2.0`) holds unchanged. The SDK's manifest inherits
 //! from this workspace (`x.workspace = true`); the vendored copy gets the
 //! workspace's values written in, so the crate resolves from crates.io on
 //! its own.
@@ -36,11 +36,13 @@ pub mod embedded {
     pub const SDK_MANIFEST: &str = include_str!("../../../mixin-sdk/Cargo.toml");
     /// Every file of `mixin-sdk/src/`.
     pub const SDK_SOURCES: &[(&str, &str)] = embed_dir!("mixin-sdk/src":
-        "bindings.rs", "command.rs", "error.rs", "flags.rs", "ignore_error.rs", "lib.rs",
-        "lint.rs", "log.rs", "mixin.rs", "outputs.rs", "schema.rs", "step.rs", "words.rs",
+        "bindings.rs", "command.rs", "contribution.rs", "error.rs", "flags.rs",
+        "ignore_error.rs", "lib.rs", "lint.rs", "log.rs", "mixin.rs", "outputs.rs", "schema.rs",
+        "step.rs", "step_result.rs", "words.rs",
     );
-    /// Every file of `wit/`.
-    pub const WIT_FILES: &[(&str, &str)] = embed_dir!("wit": "mixin.wit");
+    /// Every file of the WIT package the SDK is generated from
+    /// (`wit/<WORLD_VERSION>/`), by its path under `wit/`.
+    pub const WIT_FILES: &[(&str, &str)] = embed_dir!("wit": "0.2.0/mixin.wit");
 }
 
 /// Where the SDK goes in the new crate.
@@ -408,10 +410,14 @@ mod tests {
             files_under(&root().join("mixin-sdk/src")),
             "mixin-sdk/src changed: list its files in mixin_scaffold::embedded::SDK_SOURCES"
         );
+        let current = format!("{}/", crate::mixin::WORLD_VERSION);
         assert_eq!(
             as_set(embedded::WIT_FILES),
-            files_under(&root().join("wit")),
-            "wit/ changed: list its files in mixin_scaffold::embedded::WIT_FILES"
+            files_under(&root().join("wit"))
+                .into_iter()
+                .filter(|(f, _)| f.starts_with(&current))
+                .collect(),
+            "wit/{current} changed: list its files in mixin_scaffold::embedded::WIT_FILES"
         );
     }
 
@@ -422,7 +428,10 @@ mod tests {
             .find(|(f, _)| *f == "bindings.rs")
             .unwrap();
         assert!(
-            bindings.contains(r#"path: "../wit""#),
+            bindings.contains(&format!(
+                r#"path: "../wit/{}""#,
+                crate::mixin::WORLD_VERSION
+            )),
             "the SDK's generate! path changed; vendor/wit must move with it"
         );
         assert_eq!(
@@ -499,7 +508,7 @@ mod tests {
         let target = dir.path().join("hello-mixin");
         let written = create(&target, "hello-mixin").unwrap();
         assert!(written.contains(&target.join("src/lib.rs")));
-        assert!(target.join("vendor/wit/mixin.wit").is_file());
+        assert!(target.join("vendor/wit/0.2.0/mixin.wit").is_file());
         assert!(target.join("vendor/mixin-sdk/src/lib.rs").is_file());
         let again = create(&target, "hello-mixin").unwrap_err().to_string();
         assert!(again.contains("not empty"), "{again}");

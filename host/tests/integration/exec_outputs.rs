@@ -38,7 +38,10 @@ impl Exec {
             env: vec![],
             guest_env: Vec::new(),
         };
-        self.mixin.execute("install", &step, &grant).await
+        self.mixin
+            .execute("install", &step, None, &grant)
+            .await
+            .map(|r| r.outputs)
     }
 
     /// Runs `script` under sh and returns the named outputs as text.

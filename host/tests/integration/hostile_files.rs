@@ -31,7 +31,7 @@ fn grant(bundle: &Path, writable: &[&str]) -> ExecuteGrant {
 async fn write(mixin: &LoadedMixin, bundle: &Path, path: &str) -> Result<(), String> {
     let step = json!({"write": {"path": path, "text": "hijacked"}});
     mixin
-        .execute("install", &step, &grant(bundle, &["work", "outputs"]))
+        .execute("install", &step, None, &grant(bundle, &["work", "outputs"]))
         .await
         .map(drop)
         .map_err(|e| e.to_string())

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use serde_json::json;
 use wharf::mixin::{
-    ExecuteGrant, HostConfig, Limits, LoadedMixin, MemorySink, MixinError, MixinHost, TrapReason,
+    ExecuteGrant, HostConfig, Limits, LoadedMixin, MemorySink, MixinError, MixinHost, StepResult,
+    TrapReason,
 };
 use wharf_test_support::scratch_dir;
 use wharf_test_support::wat_guest::wat_guest;
@@ -41,7 +42,7 @@ async fn memories_and_tables_count_together_against_the_memory_cap() {
     // A table on top of four memories: neither alone is over the cap.
     for (attack, over) in [("memories", 1250 * MIB), ("tables", 1000 * MIB + 32 * MIB)] {
         let err = mixin
-            .execute("install", &json!({ attack: true }), &grant)
+            .execute("install", &json!({ attack: true }), None, &grant)
             .await
             .expect_err(attack);
         let MixinError::Trapped {
@@ -67,8 +68,8 @@ async fn memories_and_tables_count_together_against_the_memory_cap() {
 
     // The next call, in a fresh instance, works.
     let outputs = mixin
-        .execute("install", &json!({}), &grant)
+        .execute("install", &json!({}), None, &grant)
         .await
         .expect("a well-behaved step runs after the attacks");
-    assert!(outputs.is_empty());
+    assert_eq!(outputs, StepResult::default());
 }

@@ -51,17 +51,17 @@ fn stdout(outputs: &[wharf::mixin::StepOutput]) -> String {
 async fn still_works(mixin: &LoadedMixin, bundle: &Path) {
     let step = json!({"do": "run", "program": "echo", "args": ["still alive"]});
     let outputs = mixin
-        .execute("install", &step, &grant(bundle, &[]))
+        .execute("install", &step, None, &grant(bundle, &[]))
         .await
         .expect("a plain echo runs after the attack");
-    assert_eq!(stdout(&outputs), "still alive\n");
+    assert_eq!(stdout(&outputs.outputs), "still alive\n");
 }
 
 async fn run(mixin: &LoadedMixin, step: Value, grant: &ExecuteGrant) -> Result<String, MixinError> {
     mixin
-        .execute("install", &step, grant)
+        .execute("install", &step, None, grant)
         .await
-        .map(|outputs| stdout(&outputs))
+        .map(|result| stdout(&result.outputs))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -207,9 +207,9 @@ impl Harness {
             guest_env: Vec::new(),
         };
         let result = mixin
-            .execute(action, &step, &grant)
+            .execute(action, &step, None, &grant)
             .await
-            .map(|outputs| outputs.into_iter().map(pair).collect())
+            .map(|result| result.outputs.into_iter().map(pair).collect())
             .map_err(|e| e.to_string());
         (result, self.take_calls())
     }

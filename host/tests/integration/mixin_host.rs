@@ -131,8 +131,9 @@ async fn exec_answers_every_export() {
         "outputs": [{"name": "x", "jsonPath": "$.a"}]
     });
     let outputs = exec
-        .execute("install", &step, &grant(dir.path()))
+        .execute("install", &step, None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap();
     assert_eq!(text(&outputs, "x"), "[1,2]");
 }
@@ -146,8 +147,9 @@ async fn every_sandbox_violation_fails_clearly_and_the_host_carries_on() {
 
     let still_works = async |mixin: &LoadedMixin| {
         let outputs = mixin
-            .execute("install", &call("echo"), &grant(dir.path()))
+            .execute("install", &call("echo"), None, &grant(dir.path()))
             .await
+            .map(|r| r.outputs)
             .unwrap();
         assert_eq!(text(&outputs, "echoed"), "still alive\n");
     };
@@ -155,8 +157,9 @@ async fn every_sandbox_violation_fails_clearly_and_the_host_carries_on() {
 
     // Reads a file outside its sandbox: in the mixin's view it does not exist.
     let err = mixin
-        .execute("install", &call("read-passwd"), &grant(dir.path()))
+        .execute("install", &call("read-passwd"), None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap_err();
     let MixinError::Failed { message, .. } = &err else {
         panic!("{err}")
@@ -169,8 +172,9 @@ async fn every_sandbox_violation_fails_clearly_and_the_host_carries_on() {
 
     // Runs a program it did not declare.
     let err = mixin
-        .execute("install", &call("run-undeclared"), &grant(dir.path()))
+        .execute("install", &call("run-undeclared"), None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap_err();
     let MixinError::Denied { detail, .. } = &err else {
         panic!("{err}")
@@ -192,8 +196,9 @@ async fn every_sandbox_violation_fails_clearly_and_the_host_carries_on() {
     // Loops forever.
     let started = std::time::Instant::now();
     let err = mixin
-        .execute("install", &call("loop"), &grant(dir.path()))
+        .execute("install", &call("loop"), None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap_err();
     assert!(
         matches!(
@@ -213,8 +218,9 @@ async fn every_sandbox_violation_fails_clearly_and_the_host_carries_on() {
 
     // Allocates 2 GiB.
     let err = mixin
-        .execute("install", &call("alloc"), &grant(dir.path()))
+        .execute("install", &call("alloc"), None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap_err();
     let MixinError::Trapped {
         reason: TrapReason::MemoryLimit { limit, requested },
@@ -229,8 +235,9 @@ async fn every_sandbox_violation_fails_clearly_and_the_host_carries_on() {
 
     // Prints 200 MB.
     let err = mixin
-        .execute("install", &call("print"), &grant(dir.path()))
+        .execute("install", &call("print"), None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap_err();
     assert!(
         matches!(&err, MixinError::Trapped { reason: TrapReason::OutputLimit(limit), .. } if *limit == 8 * MIB),
@@ -240,8 +247,9 @@ async fn every_sandbox_violation_fails_clearly_and_the_host_carries_on() {
 
     // Runs a command that prints 200 MB: the command is stopped, not buffered.
     let err = mixin
-        .execute("install", &call("command-flood"), &grant(dir.path()))
+        .execute("install", &call("command-flood"), None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap_err();
     let MixinError::Failed { message, .. } = &err else {
         panic!("{err}")
@@ -251,8 +259,9 @@ async fn every_sandbox_violation_fails_clearly_and_the_host_carries_on() {
 
     // Panics.
     let err = mixin
-        .execute("install", &call("panic"), &grant(dir.path()))
+        .execute("install", &call("panic"), None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap_err();
     let MixinError::Trapped {
         reason: TrapReason::Panic(message),
@@ -283,9 +292,15 @@ async fn a_component_for_another_world_version_is_refused_by_name() {
     else {
         panic!("{err}")
     };
-    assert_eq!(found, "wharf:mixin@0.2.0");
-    assert_eq!(*supported, "0.1.0");
-    assert!(err.to_string().contains("rebuild the mixin"), "{err}");
+    assert_eq!(found, "wharf:mixin@9.0.0");
+    assert_eq!(*supported, "0.2.0 and 0.1.0");
+    let said = err.to_string();
+    assert!(
+        said.contains("was built for wharf:mixin@9.0.0")
+            && said.contains("built for wharf:mixin 0.2.0 and 0.1.0")
+            && said.contains("rebuild the mixin"),
+        "{said}"
+    );
     // The host is unaffected.
     exec(&host).await;
 }
@@ -341,7 +356,7 @@ async fn a_second_load_uses_the_compiled_cache() {
     let reloaded = exec(&third).await;
     assert_eq!(reloaded.cache_outcome(), CacheOutcome::Recompiled);
     let schema = reloaded.schema().await.unwrap();
-    assert!(schema["definitions"]["exec"].is_object());
+    assert!(schema["definitions"]["installStep"]["properties"]["exec"].is_object());
     let (fourth, _) = host_with(Some(cache_dir));
     assert_eq!(exec(&fourth).await.cache_outcome(), CacheOutcome::Cached);
 }
@@ -375,7 +390,11 @@ async fn commands_get_only_the_granted_environment() {
         env: vec![("GRANTED".into(), "yes".into())],
         guest_env: Vec::new(),
     };
-    let outputs = exec.execute("install", &step, &grant).await.unwrap();
+    let outputs = exec
+        .execute("install", &step, None, &grant)
+        .await
+        .map(|r| r.outputs)
+        .unwrap();
     let mut names: Vec<String> = text(&outputs, "env").lines().map(String::from).collect();
     names.sort();
     assert_eq!(names, ["FROM_STEP", "GRANTED", "PATH"]);
@@ -387,8 +406,9 @@ async fn output_streams_to_the_sink_unless_suppressed() {
     let exec = exec(&host).await;
     let dir = scratch_dir();
     let shown = json!({"description": "a", "command": "echo", "arguments": ["shown"]});
-    exec.execute("install", &shown, &grant(dir.path()))
+    exec.execute("install", &shown, None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap();
     let hidden = json!({
         "description": "b", "command": "echo", "arguments": ["hidden"],
@@ -396,8 +416,9 @@ async fn output_streams_to_the_sink_unless_suppressed() {
         "outputs": [{"name": "word", "regex": "(\\w+)"}]
     });
     let outputs = exec
-        .execute("install", &hidden, &grant(dir.path()))
+        .execute("install", &hidden, None, &grant(dir.path()))
         .await
+        .map(|r| r.outputs)
         .unwrap();
     assert_eq!(
         text(&outputs, "word"),

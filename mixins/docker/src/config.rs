@@ -1,5 +1,5 @@
-//! The mixin's configuration and the Dockerfile lines that put a docker CLI
-//! into the invocation image.
+//! The mixin's configuration and how a docker CLI gets into the invocation
+//! image.
 //!
 //! ```yaml
 //! mixins:
@@ -20,18 +20,18 @@
 //!   installs Debian's whole docker.io package (the daemon's files too: in
 //!   Debian 12 no package holds the CLI alone).
 //! - **`clientVersion`**: Docker's static tarball
-//!   `download.docker.com/linux/static/stable/x86_64/docker-<v>.tgz`,
-//!   fetched by the builder (`ADD`, so the base needs no curl, only `sh`,
-//!   `tar` and `sha256sum`: busybox bases work too) and only its `docker`
-//!   binary kept, in `/usr/local/bin`. Docker publishes no checksums for
-//!   these tarballs, so Wharf cannot verify one by itself; the author may
-//!   pin one with `clientSha256` (a Wharf addition), which the build then
-//!   checks with `sha256sum -c`, and lint warns when it is missing. The
-//!   `ADD` layer keeps the tarball (about 60 MB) in the image.
+//!   `download.docker.com/linux/static/stable/x86_64/docker-<v>.tgz`, as a
+//!   [`Download`] whose `docker/docker` member lands in `/usr/local/bin`;
+//!   Wharf writes the lines (`curl` or `wget`, `tar`, `sha256sum`). Docker
+//!   publishes no checksums for these tarballs, so Wharf cannot verify one
+//!   by itself; the author may pin one with `clientSha256` (a Wharf
+//!   addition), which the build then checks, and lint warns when it is
+//!   missing.
 //!
 //! Both values are checked before they reach the Dockerfile, so a version
 //! cannot smuggle in an instruction.
 
+use mixin_sdk::{Contribution, Download};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -39,8 +39,8 @@ use serde_json::{Value, json};
 /// Where Docker publishes its static x86_64 builds.
 pub const STATIC_BASE_URL: &str = "https://download.docker.com/linux/static/stable/x86_64";
 
-/// Where the tarball is put while it is unpacked.
-const TARBALL: &str = "/tmp/wharf-docker-cli.tgz";
+/// Where the CLI is installed from the static tarball.
+pub const STATIC_CLI_PATH: &str = "/usr/local/bin/docker";
 
 /// The docker mixin's `mixins:` configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,36 +102,27 @@ fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// The Dockerfile lines that install the docker CLI, or the configuration
-/// problems that prevent it.
-pub fn dockerfile_lines(config: &Config) -> Result<Vec<String>, String> {
+/// What installs the docker CLI, or the configuration problems that
+/// prevent it.
+pub fn contributions(config: &Config) -> Result<Vec<Contribution>, String> {
     let errors = config_errors(config);
     if !errors.is_empty() {
         return Err(errors.join("; "));
     }
     let Some(version) = &config.client_version else {
-        return Ok(vec![
-            "RUN apt-get update \\\n    \
-             && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io \\\n    \
-             && rm -rf /var/lib/apt/lists/*"
-                .to_string(),
-        ]);
+        return Ok(vec![Contribution::debian_packages(["docker.io"])]);
     };
-    let verify = match &config.client_sha256 {
-        Some(sum) => format!(
-            "echo \"{}  {TARBALL}\" | sha256sum -c - \\\n    && ",
-            sum.to_ascii_lowercase()
-        ),
-        None => String::new(),
-    };
+    let download = Download::new(
+        format!("{STATIC_BASE_URL}/docker-{version}.tgz"),
+        STATIC_CLI_PATH,
+    )
+    .archive_member("docker/docker");
     Ok(vec![
-        format!("ADD {STATIC_BASE_URL}/docker-{version}.tgz {TARBALL}"),
-        format!(
-            "RUN {verify}tar -xzf {TARBALL} -C /tmp docker/docker \\\n    \
-             && mv /tmp/docker/docker /usr/local/bin/docker \\\n    \
-             && chmod 0755 /usr/local/bin/docker \\\n    \
-             && rm -rf /tmp/docker {TARBALL}"
-        ),
+        match &config.client_sha256 {
+            Some(sum) => download.sha256(sum.to_ascii_lowercase()),
+            None => download,
+        }
+        .into(),
     ])
 }
 
@@ -176,48 +167,40 @@ mod tests {
 
     #[test]
     fn no_version_installs_debians_docker_io_through_apt() {
-        let lines = dockerfile_lines(&Config::default()).unwrap();
         assert_eq!(
-            lines,
-            ["RUN apt-get update \\\n    \
-              && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io \\\n    \
-              && rm -rf /var/lib/apt/lists/*"]
+            contributions(&Config::default()).unwrap(),
+            [Contribution::debian_packages(["docker.io"])]
         );
     }
 
     #[test]
-    fn a_version_fetches_the_static_cli_and_keeps_only_docker() {
-        let lines = dockerfile_lines(&config(json!({"clientVersion": "20.10.7"}))).unwrap();
+    fn a_version_downloads_the_static_cli_and_keeps_only_docker() {
+        let made = contributions(&config(json!({"clientVersion": "20.10.7"}))).unwrap();
         assert_eq!(
-            lines,
-            [
-                "ADD https://download.docker.com/linux/static/stable/x86_64/docker-20.10.7.tgz \
-                 /tmp/wharf-docker-cli.tgz"
-                    .to_string(),
-                "RUN tar -xzf /tmp/wharf-docker-cli.tgz -C /tmp docker/docker \\\n    \
-                 && mv /tmp/docker/docker /usr/local/bin/docker \\\n    \
-                 && chmod 0755 /usr/local/bin/docker \\\n    \
-                 && rm -rf /tmp/docker /tmp/wharf-docker-cli.tgz"
-                    .to_string(),
-            ]
+            made,
+            [Contribution::Client(
+                Download::new(
+                    "https://download.docker.com/linux/static/stable/x86_64/docker-20.10.7.tgz",
+                    "/usr/local/bin/docker"
+                )
+                .archive_member("docker/docker")
+            )]
         );
     }
 
     #[test]
-    fn a_pinned_checksum_is_checked_before_unpacking() {
+    fn a_pinned_checksum_is_checked() {
         let sum = "AB".repeat(32);
-        let lines = dockerfile_lines(&config(
+        let made = contributions(&config(
             json!({"clientVersion": "19.03.8", "clientSha256": sum}),
         ))
         .unwrap();
-        assert!(lines[0].ends_with("/docker-19.03.8.tgz /tmp/wharf-docker-cli.tgz"));
-        assert!(
-            lines[1].starts_with(&format!(
-                "RUN echo \"{}  /tmp/wharf-docker-cli.tgz\" | sha256sum -c - \\\n    && tar -xzf",
-                "ab".repeat(32)
-            )),
-            "{}",
-            lines[1]
+        let Contribution::Client(download) = &made[0] else {
+            panic!("{made:?}");
+        };
+        assert_eq!(
+            download.checksum,
+            mixin_sdk::Checksum::Sha256("ab".repeat(32))
         );
     }
 
@@ -229,7 +212,7 @@ mod tests {
             json!({"clientVersion": "20.10.7", "clientSha256": "abc"}),
             json!({"clientSha256": "ab".repeat(32)}),
         ] {
-            let err = dockerfile_lines(&config(bad.clone())).unwrap_err();
+            let err = contributions(&config(bad.clone())).unwrap_err();
             assert!(!err.is_empty(), "{bad}");
         }
         assert!(is_version("17.03.0-ce"));

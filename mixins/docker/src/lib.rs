@@ -39,7 +39,10 @@ pub mod lint;
 pub mod schema;
 pub mod step;
 
-use mixin_sdk::{Error, Finding, Input, Metadata, Mixin, Output, Result, export_mixin, run_step};
+use mixin_sdk::{
+    Context, Contribution, Error, Finding, Input, Metadata, Mixin, Result, StepResult,
+    export_mixin, run_step,
+};
 use serde_json::Value;
 
 use crate::config::Config;
@@ -57,6 +60,14 @@ impl Mixin for Docker {
             .description("Run docker commands: pull, push, build, login, run and remove")
             .author("Wharf")
             .programs([line::DOCKER])
+            .reads_env(
+                "DOCKER_USERNAME",
+                "the user of a `login` step that gives no username, as in Porter",
+            )
+            .reads_env(
+                "DOCKER_PASSWORD",
+                "the password of a `login` step that gives no password, as in Porter",
+            )
     }
 
     fn step_schema() -> Value {
@@ -67,8 +78,8 @@ impl Mixin for Docker {
         Some(config::schema())
     }
 
-    fn build(input: &Input<Config, DockerStep>) -> Result<Vec<String>> {
-        config::dockerfile_lines(&input.config)
+    fn build(input: &Input<Config, DockerStep>) -> Result<Vec<Contribution>> {
+        config::contributions(&input.config)
             .map_err(|why| Error::new(format!("the docker mixin's configuration: {why}")))
     }
 
@@ -87,7 +98,7 @@ impl Mixin for Docker {
         findings
     }
 
-    fn execute(_action: &str, mut step: DockerStep) -> Result<Vec<Output>> {
+    fn execute(_context: &Context<Config>, mut step: DockerStep) -> Result<StepResult> {
         if let Some(login) = step.login.as_mut() {
             login::fill_from_granted_env(login)?;
         }
@@ -96,7 +107,7 @@ impl Mixin for Docker {
         }
         let kind = step.kind().map_err(Error::new)?;
         let common = kind.common();
-        run_step(&line::command(kind), common.ignore_error, common.outputs)
+        run_step(&line::command(kind), common.ignore_error, common.outputs).map(Into::into)
     }
 }
 
@@ -191,24 +202,22 @@ mod tests {
     }
 
     #[test]
-    fn build_returns_the_cli_lines_or_the_config_error() {
-        let lines = Docker::build(&input(json!({}), vec![])).unwrap();
-        assert!(lines[0].contains("docker.io"), "{lines:?}");
+    fn build_returns_the_cli_or_the_config_error() {
+        let made = Docker::build(&input(json!({}), vec![])).unwrap();
+        assert_eq!(made, [Contribution::debian_packages(["docker.io"])]);
         let err = Docker::build(&input(json!({"clientVersion": "nope"}), vec![])).unwrap_err();
         assert!(err.message().contains("clientVersion"), "{err}");
     }
 
     #[test]
-    fn the_schema_document_has_porters_shape_and_the_config() {
-        let doc = mixin_sdk::schema::porter_document(
-            "docker",
-            Docker::step_schema(),
-            Docker::config_schema(),
-        );
-        assert_eq!(
-            doc["definitions"]["installStep"]["properties"]["docker"]["$ref"],
-            "#/definitions/docker"
-        );
-        assert!(doc["definitions"]["config"]["properties"]["clientVersion"].is_object());
+    fn the_schemas_cover_the_step_and_the_config() {
+        assert!(Docker::step_schema()["properties"]["login"].is_object());
+        assert!(Docker::config_schema().unwrap()["properties"]["clientVersion"].is_object());
+    }
+
+    #[test]
+    fn login_reads_only_the_two_declared_variables() {
+        let declared: Vec<String> = Docker::metadata().env.into_iter().map(|(n, _)| n).collect();
+        assert_eq!(declared, ["DOCKER_USERNAME", "DOCKER_PASSWORD"]);
     }
 }

@@ -16,7 +16,7 @@
 //! and it may run any program, so it declares `*`.
 
 use mixin_sdk::{
-    CommandStep, Finding, Input, Metadata, Mixin, Output, Result, export_mixin, schema,
+    CommandStep, Context, Finding, Input, Metadata, Mixin, Result, StepResult, export_mixin, schema,
 };
 use serde_json::Value;
 
@@ -97,8 +97,8 @@ impl Mixin for Exec {
         findings
     }
 
-    fn execute(_action: &str, step: CommandStep) -> Result<Vec<Output>> {
-        step.run()
+    fn execute(_context: &Context<()>, step: CommandStep) -> Result<StepResult> {
+        step.run().map(Into::into)
     }
 }
 

@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use mixin_sdk::{Contribution, Download};
+
 use crate::kubectl;
 
 /// The helm installed when the manifest names no version.
@@ -167,45 +169,46 @@ const CA_CERTIFICATES: &str = "RUN if [ ! -e /etc/ssl/certs/ca-certificates.crt 
      apt-get install -y --no-install-recommends ca-certificates && \
      rm -rf /var/lib/apt/lists/*; fi";
 
-/// The Dockerfile lines for `plan`.
-pub fn dockerfile_lines(plan: &Plan) -> Vec<String> {
+/// Where helm is installed.
+pub const HELM_PATH: &str = "/usr/local/bin/helm";
+
+/// What `plan` needs in the image: helm and kubectl as checked downloads,
+/// then raw lines for the CA certificates and the repositories.
+pub fn contributions(plan: &Plan) -> Vec<Contribution> {
     // Needed by helm before 3.8 for OCI charts; Porter's mixin sets it too.
-    let mut lines = vec!["ENV HELM_EXPERIMENTAL_OCI=1".to_string()];
+    let mut made = vec![Contribution::line("ENV HELM_EXPERIMENTAL_OCI=1")];
     if let Some((version, base)) = &plan.helm {
-        lines.push(CA_CERTIFICATES.to_string());
+        made.push(Contribution::line(CA_CERTIFICATES));
         let url = format!("{base}/helm-{version}-linux-amd64.tar.gz");
-        lines.extend(kubectl::verified_download(
-            &url,
-            &format!("{url}.sha256sum"),
-            "/tmp/wharf-helm",
-            "helm.tar.gz",
-            "tar -xzf helm.tar.gz && mkdir -p /usr/local/bin && \
-             mv linux-amd64/helm /usr/local/bin/helm && chmod 0755 /usr/local/bin/helm",
-        ));
+        made.push(
+            Download::new(&url, HELM_PATH)
+                .sums_file(format!("{url}.sha256sum"))
+                .archive_member("linux-amd64/helm")
+                .into(),
+        );
     }
     if let Some((version, base)) = &plan.kubectl {
-        lines.extend(kubectl::install_kubectl(version, base));
+        made.push(kubectl::kubectl_download(version, base).into());
     }
     if !plan.repositories.is_empty() {
         // Exec form: names and URLs reach helm without a shell.
         let exec = |args: &[&str]| {
-            format!(
+            Contribution::line(format!(
                 "RUN {}",
                 serde_json::to_string(args).expect("strings serialize")
-            )
+            ))
         };
         for (name, url) in &plan.repositories {
-            lines.push(exec(&["helm", "repo", "add", name, url]));
+            made.push(exec(&["helm", "repo", "add", name, url]));
         }
-        lines.push(exec(&["helm", "repo", "update"]));
+        made.push(exec(&["helm", "repo", "update"]));
         // helm wrote its config and cache under $HOME as root; the bundle
         // runs as BUNDLE_UID in group 0 and must be able to update them.
-        lines.push(
-            "RUN chown -R \"${BUNDLE_UID}:${BUNDLE_GID}\" \"$HOME\" && chmod -R g=u \"$HOME\""
-                .to_string(),
-        );
+        made.push(Contribution::line(
+            "RUN chown -R \"${BUNDLE_UID}:${BUNDLE_GID}\" \"$HOME\" && chmod -R g=u \"$HOME\"",
+        ));
     }
-    lines
+    made
 }
 
 #[cfg(test)]
@@ -219,46 +222,51 @@ mod tests {
 
     #[test]
     fn default_build_installs_checked_helm_and_kubectl() {
-        let lines = dockerfile_lines(&plan(json!({})).unwrap());
+        let made = contributions(&plan(json!({})).unwrap());
         assert_eq!(
-            lines[..5],
+            made,
             [
-                "ENV HELM_EXPERIMENTAL_OCI=1".to_string(),
-                CA_CERTIFICATES.to_string(),
-                "ADD https://get.helm.sh/helm-v3.17.3-linux-amd64.tar.gz /tmp/wharf-helm/helm.tar.gz".into(),
-                "ADD https://get.helm.sh/helm-v3.17.3-linux-amd64.tar.gz.sha256sum /tmp/wharf-helm/helm.tar.gz.sha256".into(),
-                "RUN cd /tmp/wharf-helm && echo \"$(cut -d' ' -f1 helm.tar.gz.sha256)  helm.tar.gz\" | \
-                 sha256sum -c - && tar -xzf helm.tar.gz && mkdir -p /usr/local/bin && \
-                 mv linux-amd64/helm /usr/local/bin/helm && chmod 0755 /usr/local/bin/helm && \
-                 cd / && rm -rf /tmp/wharf-helm".into(),
-            ]
+                Contribution::line("ENV HELM_EXPERIMENTAL_OCI=1"),
+                Contribution::line(CA_CERTIFICATES),
+                Download::new(
+                    "https://get.helm.sh/helm-v3.17.3-linux-amd64.tar.gz",
+                    "/usr/local/bin/helm"
+                )
+                .sums_file("https://get.helm.sh/helm-v3.17.3-linux-amd64.tar.gz.sha256sum")
+                .archive_member("linux-amd64/helm")
+                .into(),
+                kubectl::kubectl_download("v1.32.4", "https://dl.k8s.io").into(),
+            ],
+            "no repositories, no repo lines"
         );
-        assert_eq!(
-            lines[5..],
-            kubectl::install_kubectl("v1.32.4", "https://dl.k8s.io")[..]
-        );
-        assert_eq!(lines.len(), 8, "no repositories, no repo lines");
     }
 
     #[test]
     fn versions_and_mirrors_come_from_the_config() {
-        let lines = dockerfile_lines(
+        let made = contributions(
             &plan(json!({
                 "clientVersion": "v3.8.2", "apiVersion": "1.22.1",
                 "mirror": "https://m.local/helm", "kubectlMirror": "https://m.local/k8s/"
             }))
             .unwrap(),
         );
-        assert!(lines[2].starts_with("ADD https://m.local/helm/helm-v3.8.2-linux-amd64.tar.gz "));
-        assert!(
-            lines[5]
-                .starts_with("ADD https://m.local/k8s/release/v1.22.1/bin/linux/amd64/kubectl ")
+        let urls: Vec<&str> = made
+            .iter()
+            .filter_map(Contribution::as_download)
+            .map(|d| d.url.as_str())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "https://m.local/helm/helm-v3.8.2-linux-amd64.tar.gz",
+                "https://m.local/k8s/release/v1.22.1/bin/linux/amd64/kubectl"
+            ]
         );
     }
 
     #[test]
     fn repositories_are_added_sorted_in_exec_form_then_handed_to_the_bundle_user() {
-        let lines = dockerfile_lines(
+        let lines = contributions(
             &plan(json!({"imagePlatform": "none", "repositories": {
                 "stable": {"url": "https://charts.helm.sh/stable"},
                 "bitnami": {"url": "https://charts.bitnami.com/bitnami"}
@@ -274,6 +282,7 @@ mod tests {
                 r#"RUN ["helm","repo","update"]"#,
                 r#"RUN chown -R "${BUNDLE_UID}:${BUNDLE_GID}" "$HOME" && chmod -R g=u "$HOME""#,
             ]
+            .map(Contribution::line)
         );
     }
 

@@ -15,7 +15,8 @@
 //! `kubectl` and nothing else.
 
 use mixin_sdk::{
-    Error, Finding, Input, Metadata, Mixin, Output, Result, export_mixin, log, schema,
+    ActionKind, Context, Contribution, Error, Finding, Input, Metadata, Mixin, Output, Result,
+    StepResult, export_mixin, log, schema,
 };
 use serde_json::{Value, json};
 
@@ -47,6 +48,10 @@ impl Mixin for Helm3 {
         step_schema()
     }
 
+    fn action_step_schema(kind: ActionKind) -> Option<Value> {
+        action_step_schema(kind)
+    }
+
     fn config_schema() -> Option<Value> {
         let text = |what: &str| json!({"description": what, "type": "string"});
         Some(json!({
@@ -75,29 +80,29 @@ impl Mixin for Helm3 {
         }))
     }
 
-    fn build(input: &Input<Helm3Config, Helm3Step>) -> Result<Vec<String>> {
+    fn build(input: &Input<Helm3Config, Helm3Step>) -> Result<Vec<Contribution>> {
         let plan = input
             .config
             .plan()
             .map_err(|problems| Error::new(problems.join("; ")))?;
-        Ok(image::dockerfile_lines(&plan))
+        Ok(image::contributions(&plan))
     }
 
     fn lint(input: &Input<Helm3Config, Helm3Step>) -> Vec<Finding> {
         lint::lint(input)
     }
 
-    fn execute(action: &str, step: Helm3Step) -> Result<Vec<Output>> {
-        let kind = Kind::of(action);
+    fn execute(context: &Context<Helm3Config>, step: Helm3Step) -> Result<StepResult> {
+        let kind = Kind::of(&context.action);
         let commands = step.commands(kind).map_err(Error::new)?;
         if kind == Kind::Uninstall {
-            return uninstall(&step, commands);
+            return uninstall(&step, commands).map(Into::into);
         }
         for cmd in &commands {
             log::info(cmd.display());
             cmd.run()?.check()?;
         }
-        read_outputs(&step)
+        read_outputs(&step).map(Into::into)
     }
 }
 
@@ -149,9 +154,69 @@ fn read_outputs(step: &Helm3Step) -> Result<Vec<Output>> {
         .collect()
 }
 
-/// The schema of one step: the union of Porter's install, upgrade, uninstall
-/// and invoke steps, because the SDK gives every action the same step
-/// schema. Lint reports what an action needs and ignores.
+/// Porter's per-action steps, narrowed from the union: install and upgrade
+/// name a release and a chart, uninstall lists releases, a custom action
+/// gives helm's arguments.
+fn action_step_schema(kind: ActionKind) -> Option<Value> {
+    let release = [
+        "name",
+        "chart",
+        "version",
+        "namespace",
+        "set",
+        "values",
+        "wait",
+        "debug",
+        "atomic",
+        "createNamespace",
+        "timeout",
+        "repo",
+        "username",
+        "password",
+        "flags",
+        "outputs",
+        "upsert",
+        "replace",
+    ];
+    let (fields, required): (Vec<&str>, &[&str]) = match kind {
+        ActionKind::Install => (
+            release
+                .iter()
+                .chain(&["devel", "skipCrds", "noHooks"])
+                .copied()
+                .collect(),
+            &["name", "chart"],
+        ),
+        ActionKind::Upgrade => (
+            release
+                .iter()
+                .chain(&["resetValues", "reuseValues"])
+                .copied()
+                .collect(),
+            &["name", "chart"],
+        ),
+        ActionKind::Uninstall => (
+            vec![
+                "releases",
+                "namespace",
+                "wait",
+                "noHooks",
+                "debug",
+                "timeout",
+                "flags",
+                "purge",
+            ],
+            &["releases"],
+        ),
+        ActionKind::Invoke => (vec!["arguments", "namespace", "flags", "outputs"], &[]),
+    };
+    Some(schema::narrowed(&step_schema(), &fields, required))
+}
+
+/// The schema of every field a step of any action may have; each action
+/// kind's schema is narrowed from it ([`action_step_schema`]). The step
+/// type parses this union, and lint reports what an action needs and
+/// ignores.
 fn step_schema() -> Value {
     let boolean = |what: &str| json!({"description": what, "type": ["boolean", "string"]});
     let text = |what: &str| json!({"description": what, "type": "string"});
@@ -231,9 +296,14 @@ mod tests {
         };
         let err = Helm3::build(&input(json!({"clientVersion": "v2.1.0"}))).unwrap_err();
         assert!(err.message().contains("only v3.x.y"), "{err}");
-        let lines = Helm3::build(&input(json!({}))).unwrap();
-        assert!(lines.iter().any(|l| l.contains("get.helm.sh")));
-        assert!(lines.iter().any(|l| l.contains("dl.k8s.io")));
+        let made = Helm3::build(&input(json!({}))).unwrap();
+        let urls: Vec<&str> = made
+            .iter()
+            .filter_map(Contribution::as_download)
+            .map(|d| d.url.as_str())
+            .collect();
+        assert!(urls.iter().any(|u| u.contains("get.helm.sh")), "{urls:?}");
+        assert!(urls.iter().any(|u| u.contains("dl.k8s.io")), "{urls:?}");
     }
 
     #[test]

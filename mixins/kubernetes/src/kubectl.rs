@@ -2,14 +2,14 @@
 //!
 //! Both of Porter's mixins install kubectl into the invocation image and read
 //! outputs from cluster resources with `kubectl get`, so both Wharf mixins
-//! need the same Dockerfile lines, version checks, output commands and
+//! need the same kubectl download, version checks, output commands and
 //! forgiving field types. The helm3 crate compiles this file as its own
 //! module (`#[path]`) rather than keeping a copy; everything here belongs in
 //! the mixin SDK (or a small `mixin-sdk-k8s` crate) once such a place exists.
 
 use std::collections::BTreeMap;
 
-use mixin_sdk::{Command, Error, Result, ResultExt};
+use mixin_sdk::{Command, Download, Error, Result, ResultExt};
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use serde_json::Value;
@@ -52,9 +52,8 @@ pub fn client_version(given: &str, major: u64, what: &str) -> std::result::Resul
 }
 
 /// A download base URL from the manifest (for airgapped builds), without a
-/// trailing slash. Only characters that need no quoting in a Dockerfile
-/// `ADD` line are accepted: `$` would be expanded by Docker, a space would
-/// split the line.
+/// trailing slash. Only plain URL characters are accepted, so a mirror
+/// reads the same in every message and log.
 pub fn mirror(
     given: Option<&str>,
     default: &str,
@@ -76,42 +75,14 @@ pub fn mirror(
     Ok(base.to_string())
 }
 
-/// Dockerfile lines that download `url` and its published checksum into
-/// `dir` as `file` and `file.sha256`, refuse a file whose SHA-256 does not
-/// match, then run `install` (a shell fragment run in `dir`) and remove
-/// `dir`.
-///
-/// `ADD` fetches the files, so the base image needs no curl or wget, only
-/// `sh`, `cut` and `sha256sum` (Debian and busybox have them). The price is
-/// that the downloaded file stays in the `ADD` layer. Either checksum format
-/// works: `HASH` alone (dl.k8s.io) or `HASH  NAME` (get.helm.sh).
-pub fn verified_download(
-    url: &str,
-    checksum_url: &str,
-    dir: &str,
-    file: &str,
-    install: &str,
-) -> Vec<String> {
-    vec![
-        format!("ADD {url} {dir}/{file}"),
-        format!("ADD {checksum_url} {dir}/{file}.sha256"),
-        format!(
-            "RUN cd {dir} && echo \"$(cut -d' ' -f1 {file}.sha256)  {file}\" | sha256sum -c - && \
-             {install} && cd / && rm -rf {dir}"
-        ),
-    ]
-}
+/// Where kubectl is installed.
+pub const KUBECTL_PATH: &str = "/usr/local/bin/kubectl";
 
-/// The lines that install kubectl `version` (already checked) from `base`.
-pub fn install_kubectl(version: &str, base: &str) -> Vec<String> {
+/// The download of kubectl `version` (already checked) from `base`,
+/// checked against the `.sha256` published beside it.
+pub fn kubectl_download(version: &str, base: &str) -> Download {
     let url = format!("{base}/release/{version}/bin/linux/amd64/kubectl");
-    verified_download(
-        &url,
-        &format!("{url}.sha256"),
-        "/tmp/wharf-kubectl",
-        "kubectl",
-        "mkdir -p /usr/local/bin && chmod 0755 kubectl && mv kubectl /usr/local/bin/kubectl",
-    )
+    Download::new(&url, KUBECTL_PATH).sums_file(format!("{url}.sha256"))
 }
 
 /// A value read from a Kubernetes resource: Porter's `resourceType`,
@@ -333,13 +304,12 @@ mod tests {
     #[test]
     fn kubectl_is_downloaded_and_checked_against_its_sha256() {
         assert_eq!(
-            install_kubectl("v1.32.4", KUBECTL_DOWNLOADS),
-            [
-                "ADD https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl /tmp/wharf-kubectl/kubectl",
-                "ADD https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl.sha256 /tmp/wharf-kubectl/kubectl.sha256",
-                "RUN cd /tmp/wharf-kubectl && echo \"$(cut -d' ' -f1 kubectl.sha256)  kubectl\" | sha256sum -c - && \
-                 mkdir -p /usr/local/bin && chmod 0755 kubectl && mv kubectl /usr/local/bin/kubectl && cd / && rm -rf /tmp/wharf-kubectl",
-            ]
+            kubectl_download("v1.32.4", KUBECTL_DOWNLOADS),
+            Download::new(
+                "https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl",
+                "/usr/local/bin/kubectl"
+            )
+            .sums_file("https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl.sha256")
         );
     }
 

@@ -15,7 +15,8 @@
 //! against the published `.sha256` before installing it.
 
 use mixin_sdk::{
-    Error, Finding, Input, Metadata, Mixin, Output, Result, export_mixin, log, schema,
+    ActionKind, Context, Contribution, Error, Finding, Input, Metadata, Mixin, Output, Result,
+    StepResult, export_mixin, log, schema,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -71,6 +72,10 @@ impl Mixin for Kubernetes {
         step_schema()
     }
 
+    fn action_step_schema(kind: ActionKind) -> Option<Value> {
+        action_step_schema(kind)
+    }
+
     fn config_schema() -> Option<Value> {
         Some(json!({
             "description": "kubernetes mixin configuration",
@@ -83,17 +88,17 @@ impl Mixin for Kubernetes {
         }))
     }
 
-    fn build(input: &Input<KubernetesConfig, KubernetesStep>) -> Result<Vec<String>> {
+    fn build(input: &Input<KubernetesConfig, KubernetesStep>) -> Result<Vec<Contribution>> {
         let (version, base) = input.config.kubectl().map_err(Error::new)?;
-        Ok(kubectl::install_kubectl(&version, &base))
+        Ok(vec![kubectl::kubectl_download(&version, &base).into()])
     }
 
     fn lint(input: &Input<KubernetesConfig, KubernetesStep>) -> Vec<Finding> {
         lint::lint(input)
     }
 
-    fn execute(action: &str, step: KubernetesStep) -> Result<Vec<Output>> {
-        let kind = Kind::of(action);
+    fn execute(context: &Context<KubernetesConfig>, step: KubernetesStep) -> Result<StepResult> {
+        let kind = Kind::of(&context.action);
         for cmd in step.commands(kind).map_err(Error::new)? {
             log::info(cmd.display());
             cmd.run()?.check()?;
@@ -101,9 +106,10 @@ impl Mixin for Kubernetes {
         // Porter's mixin reads outputs after install, upgrade and custom
         // actions, never after uninstall.
         if kind == Kind::Uninstall {
-            return Ok(Vec::new());
+            return Ok(StepResult::default());
         }
-        step.output_list()
+        let outputs: Result<Vec<Output>> = step
+            .output_list()
             .iter()
             .map(|output| {
                 let query = output.query().map_err(Error::new)?;
@@ -111,13 +117,45 @@ impl Mixin for Kubernetes {
                     .map_err(|e| e.context(format!("reading output `{}`", output.name)))?;
                 Ok(Output::new(output.name.clone(), value))
             })
-            .collect()
+            .collect();
+        outputs.map(Into::into)
     }
 }
 
-/// The schema of one step: the union of Porter's install, upgrade, invoke
-/// and uninstall steps, because the SDK gives every action the same step
-/// schema. Lint reports the fields an action ignores.
+/// The fields every kind of step takes.
+const COMMON_FIELDS: [&str; 5] = [
+    "manifests",
+    "namespace",
+    "selector",
+    "context",
+    "kubeConfig",
+];
+
+/// Porter's per-action steps: install (and custom actions) apply,
+/// upgrade applies with its own options, uninstall deletes.
+fn action_step_schema(kind: ActionKind) -> Option<Value> {
+    let apply = [
+        "record",
+        "validate",
+        "wait",
+        "serverSide",
+        "forceConflicts",
+        "outputs",
+    ];
+    let upgrade = ["force", "gracePeriod", "overwrite", "prune", "timeout"];
+    let uninstall = ["wait", "force", "gracePeriod", "timeout", "cascade"];
+    let extra: Vec<&str> = match kind {
+        ActionKind::Install | ActionKind::Invoke => apply.to_vec(),
+        ActionKind::Upgrade => apply.iter().chain(&upgrade).copied().collect(),
+        ActionKind::Uninstall => uninstall.to_vec(),
+    };
+    let fields: Vec<&str> = COMMON_FIELDS.iter().chain(&extra).copied().collect();
+    Some(schema::narrowed(&step_schema(), &fields, &["manifests"]))
+}
+
+/// The schema of every field a step of any action may have; each action
+/// kind's schema is narrowed from it ([`action_step_schema`]). The step
+/// type parses this union, and lint reports the fields an action ignores.
 fn step_schema() -> Value {
     let boolean = |what: &str| json!({"description": what, "type": ["boolean", "string"]});
     let text = |what: &str| json!({"description": what, "type": "string"});
@@ -178,7 +216,7 @@ mod tests {
         serde_json::from_value(v).unwrap()
     }
 
-    fn build(v: Value) -> Result<Vec<String>> {
+    fn build(v: Value) -> Result<Vec<Contribution>> {
         Kubernetes::build(&Input {
             config: config(v),
             steps: vec![],
@@ -187,20 +225,27 @@ mod tests {
 
     #[test]
     fn build_installs_the_default_or_configured_kubectl() {
-        let lines = build(json!({})).unwrap();
-        assert_eq!(lines.len(), 3);
+        let url = |made: Vec<Contribution>| match &made[..] {
+            [Contribution::Client(d)] => (d.url.clone(), d.checksum.clone()),
+            other => panic!("{other:?}"),
+        };
+        let (default, _) = url(build(json!({})).unwrap());
         assert_eq!(
-            lines[0],
-            "ADD https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl /tmp/wharf-kubectl/kubectl"
+            default,
+            "https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl"
         );
-        let lines =
-            build(json!({"clientVersion": "1.29.0", "mirror": "https://m.local/k8s/"})).unwrap();
+        let (mirrored, checksum) = url(build(
+            json!({"clientVersion": "1.29.0", "mirror": "https://m.local/k8s/"}),
+        )
+        .unwrap());
         assert_eq!(
-            lines[1],
-            "ADD https://m.local/k8s/release/v1.29.0/bin/linux/amd64/kubectl.sha256 \
-             /tmp/wharf-kubectl/kubectl.sha256"
+            mirrored,
+            "https://m.local/k8s/release/v1.29.0/bin/linux/amd64/kubectl"
         );
-        assert!(lines[2].contains("sha256sum -c -"), "{}", lines[2]);
+        assert_eq!(
+            checksum,
+            mixin_sdk::Checksum::SumsFile(format!("{mirrored}.sha256"))
+        );
     }
 
     #[test]

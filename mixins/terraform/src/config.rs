@@ -6,11 +6,10 @@
 //! URL of a directory holding `terraform_<v>_linux_amd64.zip` and
 //! `terraform_<v>_SHA256SUMS`, for builds that cannot reach HashiCorp.
 //!
-//! Wharf's `execute` receives only the step, not the configuration, so a
-//! configured working directory would be lost at run time (Porter has the
-//! same gap: its runtime always falls back to `terraform`). The build
-//! therefore bakes the run-time part ([`RuntimeConfig`]) into the image as
-//! [`RUNTIME_CONFIG_FILE`], which `execute` reads back.
+//! `execute` receives the configuration (`wharf:mixin@0.2.0`), so a
+//! configured working directory holds at run time too, where Porter's
+//! runtime falls back to `terraform`. The part the steps need is
+//! [`RuntimeConfig`].
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -23,9 +22,6 @@ pub const DEFAULT_INSTALL_HOST: &str = "https://releases.hashicorp.com";
 pub const DEFAULT_WORKING_DIR: &str = "terraform";
 /// The bundle directory inside the invocation image.
 pub const BUNDLE_DIR: &str = "/cnab/app";
-/// The file, relative to the bundle directory, that carries
-/// [`RuntimeConfig`] from the build into the image.
-pub const RUNTIME_CONFIG_FILE: &str = ".wharf-terraform.json";
 
 /// The `mixins: - terraform:` entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -165,7 +161,7 @@ impl Config {
     }
 }
 
-/// The configuration `execute` needs, baked into the image by the build.
+/// The part of the configuration `execute` needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuntimeConfig {
     /// The configured working directory, when it is not the default.
@@ -181,17 +177,6 @@ pub struct RuntimeConfig {
 }
 
 impl RuntimeConfig {
-    /// Reads [`RUNTIME_CONFIG_FILE`] from the bundle directory (the current
-    /// directory of every call); a bundle built without one uses defaults.
-    pub fn load() -> Result<Self, String> {
-        match std::fs::read(RUNTIME_CONFIG_FILE) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{RUNTIME_CONFIG_FILE} in the bundle is damaged: {e}")),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(format!("cannot read {RUNTIME_CONFIG_FILE}: {e}")),
-        }
-    }
-
     /// The directory a step runs in: its own `workingDir`, else the
     /// configured one, else `terraform`. With `workingDirs`, the step must
     /// name one of them, as Porter requires.

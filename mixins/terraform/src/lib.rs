@@ -39,7 +39,10 @@ pub mod lint;
 pub mod run;
 pub mod step;
 
-use mixin_sdk::{Finding, Input, Metadata, Mixin, Output, Result, export_mixin, schema};
+use mixin_sdk::{
+    Context, Contribution, Finding, Input, Metadata, Mixin, Result, StepResult, export_mixin,
+    schema,
+};
 use serde_json::{Value, json};
 
 use crate::config::Config;
@@ -67,16 +70,17 @@ impl Mixin for Terraform {
         Some(config::schema())
     }
 
-    fn build(input: &Input<Config, TerraformStep>) -> Result<Vec<String>> {
-        Ok(build::dockerfile_lines(&input.config)?)
+    fn build(input: &Input<Config, TerraformStep>) -> Result<Vec<Contribution>> {
+        Ok(build::contributions(&input.config)?)
     }
 
     fn lint(input: &Input<Config, TerraformStep>) -> Vec<Finding> {
         lint::lint(input)
     }
 
-    fn execute(action: &str, step: TerraformStep) -> Result<Vec<Output>> {
-        run::execute(action, &step)
+    fn execute(context: &Context<Config>, step: TerraformStep) -> Result<StepResult> {
+        let runtime = context.config.runtime().unwrap_or_default();
+        run::execute(&context.action, &step, &runtime)
     }
 }
 
@@ -142,8 +146,7 @@ mod tests {
 
     #[test]
     fn schema_has_porters_step_fields_and_the_config() {
-        let doc = schema::porter_document("terraform", step_schema(), Terraform::config_schema());
-        let step = &doc["definitions"]["terraform"]["properties"];
+        let step = &step_schema()["properties"];
         for field in [
             "description",
             "arguments",
@@ -157,7 +160,8 @@ mod tests {
         ] {
             assert!(step[field].is_object(), "missing {field}");
         }
-        let config = &doc["definitions"]["config"]["properties"];
+        let config_schema = Terraform::config_schema().unwrap();
+        let config = &config_schema["properties"];
         for field in [
             "clientVersion",
             "workingDir",

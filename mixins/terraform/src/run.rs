@@ -1,17 +1,17 @@
 //! Running a planned step: the commands through the host, the var file and
-//! destination files through the working directory, which (with the
-//! outputs directory) is the only place in the bundle directory the host
-//! lets this mixin write.
+//! destination files inside the bundle through the working directory,
+//! which (with the outputs directory) is the only place in the bundle
+//! directory the host lets this mixin write. A `destinationFile` anywhere
+//! else goes back in the step result, for the runtime to write.
 
-use mixin_sdk::{Command, Error, Output, Result, log};
+use mixin_sdk::{Command, Error, FileWrite, Output, Result, StepResult, log};
 
 use crate::config::RuntimeConfig;
 use crate::step::{Plan, TerraformStep, in_dir, output_value, plan};
 
-/// Runs `step` for `action` and returns its outputs.
-pub fn execute(action: &str, step: &TerraformStep) -> Result<Vec<Output>> {
-    let runtime = RuntimeConfig::load().map_err(Error::new)?;
-    let plan = plan(action, step, &runtime).map_err(Error::new)?;
+/// Runs `step` for `action` with the configured directories in `runtime`.
+pub fn execute(action: &str, step: &TerraformStep, runtime: &RuntimeConfig) -> Result<StepResult> {
+    let plan = plan(action, step, runtime).map_err(Error::new)?;
 
     log::info(format!("Initializing Terraform in {}", plan.dir));
     run(&plan.init).map_err(|e| e.context("could not init terraform"))?;
@@ -44,8 +44,8 @@ fn write_var_file(plan: &Plan, contents: &str) -> Result<()> {
 
 /// Reads every output; a failure of one does not hide the others, as in
 /// Porter, but fails the step with all the reasons.
-fn collect_outputs(plan: &Plan) -> Result<Vec<Output>> {
-    let mut outputs = Vec::new();
+fn collect_outputs(plan: &Plan) -> Result<StepResult> {
+    let mut result = StepResult::default();
     let mut problems = Vec::new();
     for (spec, command) in &plan.outputs {
         let value = command
@@ -60,22 +60,22 @@ fn collect_outputs(plan: &Plan) -> Result<Vec<Output>> {
                 continue;
             }
         };
-        // A file outside /cnab is the runtime's to write, after the step:
-        // this mixin may write only in its working directory.
-        if let Some(file) = spec
-            .destination_file
-            .as_ref()
-            .filter(|f| !f.starts_with('/') || f.starts_with("/cnab/"))
-        {
-            let path = in_dir(&plan.dir, file);
-            if let Err(problem) = write_destination(&path, &value) {
-                problems.push(format!("output {}: {problem}", spec.name));
+        match spec.destination_file.as_deref() {
+            // Outside /cnab: the runtime writes it, where the step names it.
+            Some(file) if file.starts_with('/') && !file.starts_with("/cnab/") => {
+                result.files.push(FileWrite::new(file, value.clone()));
             }
+            Some(file) => {
+                if let Err(problem) = write_destination(&in_dir(&plan.dir, file), &value) {
+                    problems.push(format!("output {}: {problem}", spec.name));
+                }
+            }
+            None => {}
         }
-        outputs.push(Output::new(spec.name.clone(), value));
+        result.outputs.push(Output::new(spec.name.clone(), value));
     }
     if problems.is_empty() {
-        Ok(outputs)
+        Ok(result)
     } else {
         Err(Error::new(problems.join("; ")))
     }

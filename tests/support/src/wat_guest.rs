@@ -1,8 +1,10 @@
 //! Test components written by hand in WebAssembly text, for attacks a Rust
 //! guest cannot play (a Rust guest has exactly one memory). Each is the
 //! core module of a mixin at `tests/mixins/<name>/<name>.wat`, with `-`
-//! spelled `_` in the file name; it is given the world of `wit/mixin.wit`
-//! and wrapped into a component the way `cargo build` wraps a Rust guest.
+//! spelled `_` in the file name; it is given the world of
+//! `wit/0.1.0/mixin.wit` (the exports it writes by hand are 0.1.0's, which
+//! Wharf still serves) and wrapped into a component the way `cargo build`
+//! wraps a Rust guest.
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +18,7 @@ pub fn wat_guest(name: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("{}: not valid WebAssembly text: {e}", source.display()));
 
     let mut resolve = wit_parser::Resolve::default();
-    let wit = root.join("wit");
+    let wit = root.join("wit/0.1.0");
     let (package, _) = resolve
         .push_path(&wit)
         .unwrap_or_else(|e| panic!("{}: {e:#}", wit.display()));

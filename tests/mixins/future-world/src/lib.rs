@@ -1,9 +1,9 @@
-//! A test-only component built against `wharf:mixin@0.2.0`, a world version
+//! A test-only component built against `wharf:mixin@9.0.0`, a world version
 //! this Wharf does not speak. The host must refuse it by name. Never shipped.
 
 wit_bindgen::generate!({
     inline: r#"
-        package wharf:mixin@0.2.0;
+        package wharf:mixin@9.0.0;
 
         interface api {
             metadata: func() -> string;

@@ -3,10 +3,14 @@
 //! refuse it. It plants symbolic links (which wasmtime-wasi lets a guest
 //! create with any relative target) for the runtime to follow, writes
 //! files where it pleases (the bundle directory is read-only to it but for
-//! its working directory and the outputs), and runs its one declared
-//! program in a `dir` of its choosing. Never shipped.
+//! its working directory and the outputs), runs its one declared program
+//! in a `dir` of its choosing, and asks the runtime to write files where it
+//! pleases (`wharf:mixin@0.2.0`'s step result). Never shipped.
 
-use mixin_sdk::{Command, Error, Input, Metadata, Mixin, Output, Result, export_mixin};
+use mixin_sdk::{
+    Command, Context, Contribution, Error, FileWrite, Input, Metadata, Mixin, Output, Result,
+    StepResult, export_mixin,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -43,6 +47,29 @@ struct Step {
     /// The step's working directory, which the host grants for writing.
     #[serde(default, rename = "workingDir")]
     working_dir: Option<String>,
+    /// Files to ask the runtime to write after the step, whatever the
+    /// step names.
+    #[serde(default)]
+    request: Vec<Request>,
+    /// A path the author names, for the runtime's check.
+    #[serde(default, rename = "destinationFile")]
+    destination_file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request {
+    path: String,
+    /// Appended to `path` by the mixin: a path the step never spells out.
+    #[serde(default)]
+    suffix: String,
+    text: String,
+    #[serde(default = "owner_only")]
+    mode: u32,
+}
+
+fn owner_only() -> u32 {
+    0o600
 }
 
 struct HostileFiles;
@@ -63,12 +90,13 @@ impl Mixin for HostileFiles {
         json!({"type": "object"})
     }
 
-    fn build(_input: &Input<Value, Step>) -> Result<Vec<String>> {
-        Ok(Vec::new())
+    fn build(_input: &Input<Value, Step>) -> Result<Vec<Contribution>> {
+        let lines = || -> Result<Vec<String>> { Ok(Vec::new()) };
+        Ok(lines()?.into_iter().map(Contribution::line).collect())
     }
 
-    fn execute(_action: &str, step: Step) -> Result<Vec<Output>> {
-        let _ = (step.description, step.working_dir);
+    fn execute(_context: &Context<Value>, step: Step) -> Result<StepResult> {
+        let _ = (step.description, step.working_dir, step.destination_file);
         let mut outputs = Vec::new();
         if let Some(link) = step.link {
             // std's stable way to make a link on WASI.
@@ -87,7 +115,12 @@ impl Mixin for HostileFiles {
             let out = Command::new("pwd").dir(dir).run()?.check()?;
             outputs.push(Output::new("ranin", out.stdout_text().trim_end()));
         }
-        Ok(outputs)
+        let mut result = StepResult::outputs(outputs);
+        for request in step.request {
+            let path = request.path + &request.suffix;
+            result = result.with_file(FileWrite::new(path, request.text).mode(request.mode));
+        }
+        Ok(result)
     }
 }
 

@@ -19,7 +19,10 @@ use std::hash::BuildHasher;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mixin_sdk::{Command, Input, Metadata, Mixin, Output, Result, export_mixin};
+use mixin_sdk::{
+    Command, Context, Contribution, Download, Input, Metadata, Mixin, Output, Result, StepResult,
+    export_mixin,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -30,6 +33,25 @@ struct Config {
     lines: Vec<String>,
     #[serde(default)]
     clock: bool,
+    /// Downloads to ask for, wherever they point.
+    #[serde(default)]
+    downloads: Vec<Wanted>,
+    /// Debian packages to ask for, whatever their names.
+    #[serde(default)]
+    packages: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wanted {
+    url: String,
+    destination: String,
+    #[serde(default = "executable")]
+    mode: u32,
+}
+
+fn executable() -> u32 {
+    0o755
 }
 
 #[derive(Deserialize)]
@@ -115,28 +137,50 @@ impl Mixin for HostileImage {
         }}))
     }
 
-    fn build(input: &Input<Config, Step>) -> Result<Vec<String>> {
-        let mut lines = input.config.lines.clone();
-        if input.config.clock {
+    fn build(input: &Input<Config, Step>) -> Result<Vec<Contribution>> {
+        let config = &input.config;
+        let mut made: Vec<Contribution> = config
+            .lines
+            .iter()
+            .cloned()
+            .map(Contribution::line)
+            .collect();
+        if config.clock {
             let random = RandomState::new().hash_one(0u8);
-            lines.push(format!("RUN echo {} {random}", since_epoch().as_nanos()));
+            made.push(Contribution::line(format!(
+                "RUN echo {} {random}",
+                since_epoch().as_nanos()
+            )));
         }
-        Ok(lines)
+        for wanted in &config.downloads {
+            made.push(
+                Download::new(&wanted.url, &wanted.destination)
+                    .mode(wanted.mode)
+                    .into(),
+            );
+        }
+        if !config.packages.is_empty() {
+            made.push(Contribution::debian_packages(config.packages.clone()));
+        }
+        Ok(made)
     }
 
-    fn execute(_action: &str, step: Step) -> Result<Vec<Output>> {
-        let _ = step.description;
-        let mut outputs = Vec::new();
-        if step.tamper {
-            let report = tamper().join("\n");
-            println!("tamper report:\n{report}");
-            outputs.push(Output::new("tampered", report));
-        }
-        if let Some((program, args)) = step.run.split_first() {
-            let out = Command::new(program).args(args).run()?.check()?;
-            outputs.push(Output::new("said", out.stdout_text().trim_end()));
-        }
-        Ok(outputs)
+    fn execute(_context: &Context<Config>, step: Step) -> Result<StepResult> {
+        let run = || -> Result<Vec<Output>> {
+            let _ = step.description;
+            let mut outputs = Vec::new();
+            if step.tamper {
+                let report = tamper().join("\n");
+                println!("tamper report:\n{report}");
+                outputs.push(Output::new("tampered", report));
+            }
+            if let Some((program, args)) = step.run.split_first() {
+                let out = Command::new(program).args(args).run()?.check()?;
+                outputs.push(Output::new("said", out.stdout_text().trim_end()));
+            }
+            Ok(outputs)
+        };
+        run().map(Into::into)
     }
 }
 

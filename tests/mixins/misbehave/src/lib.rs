@@ -4,7 +4,10 @@
 
 use std::io::Write;
 
-use mixin_sdk::{Command, Error, Input, Metadata, Mixin, Output, Result, export_mixin};
+use mixin_sdk::{
+    Command, Context, Contribution, Error, Input, Metadata, Mixin, Output, Result, StepResult,
+    export_mixin,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -34,59 +37,65 @@ impl Mixin for Misbehave {
     }
 
     /// Build must be pure; this one tries to run a command anyway.
-    fn build(_input: &Input<(), Step>) -> Result<Vec<String>> {
-        Command::new("echo").arg("building").run()?;
-        Ok(vec!["RUN echo unreachable".into()])
+    fn build(_input: &Input<(), Step>) -> Result<Vec<Contribution>> {
+        let lines = || -> Result<Vec<String>> {
+            Command::new("echo").arg("building").run()?;
+            Ok(vec!["RUN echo unreachable".into()])
+        };
+        Ok(lines()?.into_iter().map(Contribution::line).collect())
     }
 
-    fn execute(_action: &str, step: Step) -> Result<Vec<Output>> {
-        match step.action.as_str() {
-            "echo" => {
-                let out = Command::new("echo").arg(&step.message).run()?.check()?;
-                Ok(vec![Output::new("echoed", out.stdout)])
-            }
-            "read-passwd" => {
-                let text = std::fs::read_to_string("/etc/passwd")
-                    .map_err(|e| Error::new(format!("cannot read /etc/passwd: {e}")))?;
-                Ok(vec![Output::new("passwd", text)])
-            }
-            "run-undeclared" => {
-                Command::new("cat").arg("/etc/hostname").run()?;
-                Ok(vec![])
-            }
-            "loop" => {
-                let mut n: u64 = 0;
-                loop {
-                    n = std::hint::black_box(n.wrapping_add(1));
+    fn execute(_context: &Context<()>, step: Step) -> Result<StepResult> {
+        let run = || -> Result<Vec<Output>> {
+            match step.action.as_str() {
+                "echo" => {
+                    let out = Command::new("echo").arg(&step.message).run()?.check()?;
+                    Ok(vec![Output::new("echoed", out.stdout)])
                 }
-            }
-            "alloc" => {
-                // 2 GiB in 64 MiB chunks: one 2 GiB Vec is over isize::MAX
-                // on wasm32 and would fail before asking for memory.
-                let chunks: Vec<Vec<u8>> = (0..32).map(|_| vec![1u8; 64 << 20]).collect();
-                let total: usize = std::hint::black_box(&chunks).iter().map(Vec::len).sum();
-                Ok(vec![Output::new("allocated", total.to_string())])
-            }
-            "print" => {
-                let chunk = vec![b'x'; 1 << 20];
-                let mut stdout = std::io::stdout();
-                for _ in 0..200 {
-                    stdout
-                        .write_all(&chunk)
-                        .map_err(|e| Error::new(format!("stdout: {e}")))?;
+                "read-passwd" => {
+                    let text = std::fs::read_to_string("/etc/passwd")
+                        .map_err(|e| Error::new(format!("cannot read /etc/passwd: {e}")))?;
+                    Ok(vec![Output::new("passwd", text)])
                 }
-                Ok(vec![])
+                "run-undeclared" => {
+                    Command::new("cat").arg("/etc/hostname").run()?;
+                    Ok(vec![])
+                }
+                "loop" => {
+                    let mut n: u64 = 0;
+                    loop {
+                        n = std::hint::black_box(n.wrapping_add(1));
+                    }
+                }
+                "alloc" => {
+                    // 2 GiB in 64 MiB chunks: one 2 GiB Vec is over isize::MAX
+                    // on wasm32 and would fail before asking for memory.
+                    let chunks: Vec<Vec<u8>> = (0..32).map(|_| vec![1u8; 64 << 20]).collect();
+                    let total: usize = std::hint::black_box(&chunks).iter().map(Vec::len).sum();
+                    Ok(vec![Output::new("allocated", total.to_string())])
+                }
+                "print" => {
+                    let chunk = vec![b'x'; 1 << 20];
+                    let mut stdout = std::io::stdout();
+                    for _ in 0..200 {
+                        stdout
+                            .write_all(&chunk)
+                            .map_err(|e| Error::new(format!("stdout: {e}")))?;
+                    }
+                    Ok(vec![])
+                }
+                "command-flood" => {
+                    Command::new("head")
+                        .args(["-c", "209715200", "/dev/zero"])
+                        .stream_output(false)
+                        .run()?;
+                    Ok(vec![])
+                }
+                "panic" => panic!("deliberate panic: {}", step.message),
+                other => Err(Error::new(format!("unknown misbehaviour {other:?}"))),
             }
-            "command-flood" => {
-                Command::new("head")
-                    .args(["-c", "209715200", "/dev/zero"])
-                    .stream_output(false)
-                    .run()?;
-                Ok(vec![])
-            }
-            "panic" => panic!("deliberate panic: {}", step.message),
-            other => Err(Error::new(format!("unknown misbehaviour {other:?}"))),
-        }
+        };
+        run().map(Into::into)
     }
 }
 

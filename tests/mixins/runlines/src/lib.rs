@@ -1,8 +1,12 @@
 //! A test-only mixin whose `build` turns its config into `RUN` lines, so the
 //! end-to-end build test can see mixin lines applied in the image. Its steps
-//! echo a message. Never shipped.
+//! echo a message and return the configured marker, which reaches `execute`
+//! only through `wharf:mixin@0.2.0`. Never shipped.
 
-use mixin_sdk::{Command, Input, Metadata, Mixin, Output, Result, export_mixin};
+use mixin_sdk::{
+    Command, Context, Contribution, Input, Metadata, Mixin, Output, Result, StepResult,
+    export_mixin,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -42,23 +46,30 @@ impl Mixin for RunLines {
         Some(json!({"type": "object", "properties": {"marker": {"type": "string"}}}))
     }
 
-    fn build(input: &Input<Config, Step>) -> Result<Vec<String>> {
-        let marker = if input.config.marker.is_empty() {
-            "built"
-        } else {
-            &input.config.marker
+    fn build(input: &Input<Config, Step>) -> Result<Vec<Contribution>> {
+        let lines = || -> Result<Vec<String>> {
+            let marker = if input.config.marker.is_empty() {
+                "built"
+            } else {
+                &input.config.marker
+            };
+            Ok(vec![
+                "RUN mkdir -p /opt/runlines".to_string(),
+                format!("RUN echo {marker} > /opt/runlines/marker"),
+                format!("RUN echo {} > /opt/runlines/steps", input.steps.len()),
+            ])
         };
-        Ok(vec![
-            "RUN mkdir -p /opt/runlines".to_string(),
-            format!("RUN echo {marker} > /opt/runlines/marker"),
-            format!("RUN echo {} > /opt/runlines/steps", input.steps.len()),
-        ])
+        Ok(lines()?.into_iter().map(Contribution::line).collect())
     }
 
-    fn execute(_action: &str, step: Step) -> Result<Vec<Output>> {
+    fn execute(context: &Context<Config>, step: Step) -> Result<StepResult> {
         let _ = step.description;
         let out = Command::new("echo").arg(&step.message).run()?.check()?;
-        Ok(vec![Output::new("said", out.stdout_text().trim_end())])
+        Ok(vec![
+            Output::new("said", out.stdout_text().trim_end()),
+            Output::new("marker", context.config.marker.as_str()),
+        ]
+        .into())
     }
 }
 
