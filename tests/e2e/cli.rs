@@ -32,7 +32,11 @@ fn version_reports_the_mixin_world() {
     let v = ok_json(home.path(), &["version", "-o", "json"]);
     assert_eq!(v["name"], "wharf");
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(v["mixinWorld"], "wharf:mixin@0.1.0");
+    assert_eq!(v["mixinWorld"], "wharf:mixin@0.2.0");
+    assert_eq!(
+        v["mixinWorlds"],
+        serde_json::json!(["wharf:mixin@0.2.0", "wharf:mixin@0.1.0"])
+    );
 }
 
 /// The names in `mixins list -o json`, in its order.

@@ -98,8 +98,9 @@ fn a_docker_step_runs_a_local_image_and_captures_its_output() {
     wharf.run(&["build"]).ok();
     let dockerfile = std::fs::read_to_string(work.path().join(".cnab/Dockerfile")).unwrap();
     assert!(
-        dockerfile.contains("apt-get install -y --no-install-recommends docker.io"),
-        "the mixin's build lines install the CLI:\n{dockerfile}"
+        dockerfile.contains("# docker mixin: Debian packages docker.io")
+            && dockerfile.contains("apt-get install -y -qq --no-install-recommends docker.io"),
+        "the mixin's build asks for docker.io and Wharf writes the apt-get line:\n{dockerfile}"
     );
 
     // Without --allow-docker-host-access: refused before Docker is asked

@@ -5,7 +5,7 @@
 //! this process: the `wharf` command as an operator runs it (`cli`,
 //! `sets_cli`, `records_cli`), a real dockerd (`docker_smoke` first, then
 //! `driver`, `build`, `lifecycle`, `run_semantics`, `docker_mixin`,
-//! `terraform`), real registries (`mixin_registry`, `distribution`,
+//! `terraform`, `downloads`, `mixin_worlds`), real registries (`mixin_registry`, `distribution`,
 //! `dependencies`) or a real cargo and crates.io (`third_party_mixin`).
 //! Tests that call the library with no daemon, registry or command are in
 //! `host/tests/integration` (the `integration` binary).
@@ -32,6 +32,7 @@ mod dependencies;
 mod distribution;
 mod docker_mixin;
 mod docker_smoke;
+mod downloads;
 mod driver;
 mod hostile_files;
 mod hostile_image;

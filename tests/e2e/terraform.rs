@@ -13,14 +13,13 @@
 //! The busybox bundle shows the build lines work without apt.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use wharf_test_support::cli::{Wharf, write_file};
-use wharf_test_support::docker::{BUSYBOX_IMAGE, DEBIAN_IMAGE, ensure_docker};
+use wharf_test_support::docker::{BUSYBOX_IMAGE, DEBIAN_IMAGE};
+use wharf_test_support::file_server::FileServer;
 use wharf_test_support::{guest_wasm, scratch_dir};
 
 const WHARF: &str = env!("CARGO_BIN_EXE_wharf");
@@ -80,72 +79,20 @@ struct Mirror {
     url: String,
     /// The terraform version it serves.
     version: String,
-    /// Every path requested so far.
-    requests: Arc<Mutex<Vec<String>>>,
+    /// What it serves from.
+    server: FileServer,
 }
 
 impl Mirror {
     fn start() -> Mirror {
         let release = release();
-        let listener = TcpListener::bind("0.0.0.0:0").expect("bind the mirror");
-        let port = listener.local_addr().unwrap().port();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let root = release.dir.path().to_path_buf();
-        let seen = requests.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (root, seen) = (root.clone(), seen.clone());
-                std::thread::spawn(move || serve(stream, &root, &seen));
-            }
-        });
-
-        // Image builds run on Docker's default bridge, where the host is
-        // the gateway.
-        let host = ensure_docker().bridge_host_address();
+        let server = FileServer::start(release.dir.path());
         Mirror {
-            url: format!("http://{host}:{port}/"),
+            url: format!("{}/", server.url),
             version: release.version.clone(),
-            requests,
+            server,
         }
     }
-}
-
-/// Answers one HTTP GET with a file of `root`, or 404.
-fn serve(stream: TcpStream, root: &Path, seen: &Mutex<Vec<String>>) {
-    let mut reader = BufReader::new(&stream);
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    let mut header = String::new();
-    while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
-        header.clear();
-    }
-    let path = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .trim_start_matches('/')
-        .to_string();
-    seen.lock().unwrap().push(path.clone());
-    let file = (!path.contains("..") && !path.is_empty())
-        .then(|| std::fs::read(root.join(&path)).ok())
-        .flatten();
-    let mut out = &stream;
-    let _ = match file {
-        Some(body) => out
-            .write_all(
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
-                     Content-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                )
-                .as_bytes(),
-            )
-            .and_then(|()| out.write_all(&body)),
-        None => out
-            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
-    };
 }
 
 fn find_on_path(program: &str) -> Option<PathBuf> {
@@ -357,7 +304,7 @@ fn terraform_lifecycle_keeps_state_in_the_state_bag() {
         install.stdout
     );
     let zip = format!("terraform_{}_linux_amd64.zip", mirror.version);
-    let served: BTreeSet<String> = mirror.requests.lock().unwrap().iter().cloned().collect();
+    let served: BTreeSet<String> = mirror.server.served().into_iter().collect();
     assert!(
         served.contains(&zip),
         "the build used the mirror: {served:?}"

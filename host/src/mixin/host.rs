@@ -28,8 +28,9 @@ use super::error::MixinError;
 use super::framing::frame;
 use super::framing::{CacheOutcome, unframe};
 use super::limits::Limits;
-use super::loaded::{LoadedMixin, WorldPre};
+use super::loaded::LoadedMixin;
 use super::sink::{OutputSink, TerminalSink};
+use super::world::WorldPre;
 use crate::digest::Digest;
 
 /// How often the epoch advances; deadlines are counted in these ticks.

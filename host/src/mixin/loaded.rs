@@ -22,6 +22,7 @@ use super::policy::{ANY_PROGRAM, CommandGrant, ExecuteGrant, ProgramGrant};
 use super::schema_document::porter_document;
 use super::sink::{OutputSink, Stream};
 use super::types::{BuildInput, Contribution, Finding, Metadata, StepResult};
+use super::world::{Instance, Reported, Schema, WorldPre, reported};
 use crate::beneath::{self, Kind};
 use crate::digest::Digest;
 
@@ -34,58 +35,6 @@ pub struct LoadedMixin {
     digest: Digest,
     outcome: CacheOutcome,
     sink: Arc<dyn OutputSink>,
-}
-
-/// A component pre-instantiated against the world version it exports.
-#[derive(Clone)]
-pub(crate) enum WorldPre {
-    /// `wharf:mixin@0.1.0`, served through the adapter in this file.
-    V0_1(v0_1::MixinPre<CallState>),
-    /// `wharf:mixin@0.2.0`.
-    V0_2(v0_2::MixinPre<CallState>),
-}
-
-impl WorldPre {
-    /// The world version, as the component's metadata must report it.
-    fn version(&self) -> &'static str {
-        match self {
-            WorldPre::V0_1(_) => "0.1.0",
-            WorldPre::V0_2(_) => "0.2.0",
-        }
-    }
-}
-
-/// One call's instance of the component.
-enum Instance {
-    V0_1(v0_1::Mixin),
-    V0_2(v0_2::Mixin),
-}
-
-/// A call's result, with the mixin's own failure reduced to its message:
-/// both worlds report it the same way.
-type Reported<R> = wasmtime::Result<Result<R, String>>;
-
-/// The message of a failure the mixin reported.
-fn reported<R, E: Into<String>>(result: wasmtime::Result<Result<R, E>>) -> Reported<R> {
-    result.map(|r| r.map_err(Into::into))
-}
-
-impl From<v0_1::wharf::mixin::types::MixinError> for String {
-    fn from(e: v0_1::wharf::mixin::types::MixinError) -> Self {
-        e.message
-    }
-}
-
-impl From<v0_2::wharf::mixin::types::MixinError> for String {
-    fn from(e: v0_2::wharf::mixin::types::MixinError) -> Self {
-        e.message
-    }
-}
-
-/// What `schema` returned, in its world's shape.
-enum Schema {
-    Document(String),
-    PerAction(v0_2::wharf::mixin::types::MixinSchema),
 }
 
 /// The kind of call, which decides capabilities and limits.

@@ -33,6 +33,7 @@ mod run_command;
 mod schema_document;
 mod sink;
 mod types;
+mod world;
 
 pub use bindings::{SUPPORTED_WORLDS, WORLD_VERSION, WORLD_VERSIONS};
 #[cfg(feature = "compiler")]

@@ -45,19 +45,30 @@ pub(crate) fn porter_document(
     };
     let install = step_of("install")
         .ok_or("its schema gives no install step schema, which every mixin must".to_string())?;
+    // Porter's shape: the step body at `definitions.<name>`, each kind's
+    // wrapper referring to it; a kind whose body differs gets its own
+    // definition, `<name>-<kind>`.
     let mut definitions = Map::new();
     for (kind, definition) in ACTION_KINDS {
-        let body = step_of(kind).unwrap_or_else(|| install.clone());
+        let body_name = match step_of(kind) {
+            Some(body) if body != install => {
+                let own = format!("{name}-{kind}");
+                definitions.insert(own.clone(), body);
+                own
+            }
+            _ => name.to_string(),
+        };
         definitions.insert(
             definition.into(),
             json!({
                 "type": "object",
-                "properties": { name: body },
+                "properties": { name: {"$ref": format!("#/definitions/{body_name}")} },
                 "additionalProperties": false,
                 "required": [name],
             }),
         );
     }
+    definitions.insert(name.into(), install);
     if let Some(config) = config {
         definitions.insert("config".into(), config);
     }
@@ -91,11 +102,26 @@ mod tests {
             Some(json!({"type": "object"})),
         )
         .unwrap();
-        let body = |d: &str| doc["definitions"][d]["properties"]["m"]["required"][0].clone();
+        let body = |d: &str| {
+            let target = doc["definitions"][d]["properties"]["m"]["$ref"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("#/definitions/")
+                .to_string();
+            doc["definitions"][target.as_str()]["required"][0].clone()
+        };
         assert_eq!(body("installStep"), "a");
         assert_eq!(body("upgradeStep"), "a");
         assert_eq!(body("invokeStep"), "a");
         assert_eq!(body("uninstallStep"), "b");
+        assert_eq!(
+            doc["definitions"]["installStep"]["properties"]["m"]["$ref"],
+            "#/definitions/m"
+        );
+        assert_eq!(
+            doc["definitions"]["uninstallStep"]["properties"]["m"]["$ref"],
+            "#/definitions/m-uninstall"
+        );
         assert_eq!(doc["definitions"]["config"]["type"], "object");
     }
 

@@ -356,7 +356,7 @@ async fn a_second_load_uses_the_compiled_cache() {
     let reloaded = exec(&third).await;
     assert_eq!(reloaded.cache_outcome(), CacheOutcome::Recompiled);
     let schema = reloaded.schema().await.unwrap();
-    assert!(schema["definitions"]["installStep"]["properties"]["exec"].is_object());
+    assert!(schema["definitions"]["exec"].is_object());
     let (fourth, _) = host_with(Some(cache_dir));
     assert_eq!(exec(&fourth).await.cache_outcome(), CacheOutcome::Cached);
 }

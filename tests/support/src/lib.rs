@@ -10,6 +10,7 @@ pub mod docker;
 pub mod docker_bridge;
 pub mod docker_proxy;
 pub mod fault_proxy;
+pub mod file_server;
 pub mod registry;
 pub mod runtime;
 pub mod wat_guest;
