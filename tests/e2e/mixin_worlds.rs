@@ -40,13 +40,26 @@ outputs:
   - name: built
     type: string
     applyTo: [install]
+  - name: copied
+    type: string
+    applyTo: [install]
 install:
   - legacy-v0-1:
       description: Run the 0.1.0 mixin
       message: hello from 0.1.0
+      outputs:
+        - name: legacy_said
+          destinationFile: /home/nonroot/legacy/said
   - runlines:
       description: Run the 0.2.0 mixin
       message: hello from 0.2.0
+  - exec:
+      description: Read the file the runtime wrote for the 0.1.0 mixin
+      command: cat
+      arguments: [/home/nonroot/legacy/said]
+      outputs:
+        - name: copied
+          regex: "(.+)"
   - exec:
       description: Read what the 0.1.0 mixin's build left in the image
       command: cat
@@ -113,6 +126,12 @@ fn a_0_1_and_a_0_2_mixin_run_side_by_side_in_one_bundle() {
         "LEGACY_TOKEN"
     );
     assert_eq!(wharf.output_text("two-worlds", "built"), "built-by-0.1.0 2");
+    // The adapter turned its output's destinationFile into a file the
+    // runtime wrote, as Wharf always did for 0.1.0.
+    assert_eq!(
+        wharf.output_text("two-worlds", "copied"),
+        "install: hello from 0.1.0"
+    );
     // The 0.2.0 mixin got its configuration at execute.
     assert_eq!(wharf.output_text("two-worlds", "said"), "hello from 0.2.0");
     assert_eq!(wharf.output_text("two-worlds", "marker"), "from-config");

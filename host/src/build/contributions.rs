@@ -13,6 +13,8 @@
 use thiserror::Error;
 
 use super::mixin_lines::{self, RefusedLine};
+use crate::cnab::contract::CNAB_ROOT;
+use crate::digest::Digest;
 use crate::mixin::{Checksum, ClientDownload, Contribution};
 
 /// A contribution the host will not turn into Dockerfile lines.
@@ -35,10 +37,6 @@ pub enum ContributionError {
     #[error(transparent)]
     Line(#[from] RefusedLine),
 }
-
-/// Where a download may not be installed: the bundle, the runtime and the
-/// mixins live there.
-const CNAB_ROOT: &str = "/cnab";
 
 /// The Dockerfile lines for `contributions` of the mixin `mixin`, in order,
 /// with the template's `escape` character for the raw lines.
@@ -105,14 +103,15 @@ fn download_lines(mixin: &str, d: &ClientDownload) -> Result<Vec<String>, String
         Some(member) => Some((archive_kind(file)?, checked_member(member)?)),
     };
     let (verify, checked_against) = match &d.checksum {
-        Checksum::Sha256(hex) => {
-            if !is_sha256(hex) {
-                return Err(format!(
-                    "its checksum {hex:?} is not a SHA-256 (64 hexadecimal digits)"
-                ));
-            }
+        Checksum::Sha256(given) => {
+            // Either case is a SHA-256; the line carries it lowercase.
+            let hex = Digest::from_hex(&given.to_ascii_lowercase())
+                .map_err(|_| {
+                    format!("its checksum {given:?} is not a SHA-256 (64 hexadecimal digits)")
+                })?
+                .hex();
             (
-                format!("echo {}\"  $tmp/dl\" | sha256sum -c -", sh_quote(hex)),
+                format!("echo {}\"  $tmp/dl\" | sha256sum -c -", sh_quote(&hex)),
                 format!("sha256 {hex}"),
             )
         }
@@ -291,10 +290,6 @@ fn check_mode(mode: u32) -> Result<(), String> {
     } else {
         Ok(())
     }
-}
-
-fn is_sha256(text: &str) -> bool {
-    text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// Debian policy's package names, optionally pinned to a version.
@@ -509,6 +504,21 @@ mod tests {
         )
         .unwrap();
         assert!(lines[1].contains(&format!("echo '{sum}'\"  $tmp/dl\" | sha256sum -c -")));
+        let upper = render(
+            "m",
+            &[client(
+                "https://h/x",
+                Checksum::Sha256("AB".repeat(32)),
+                None,
+                "/usr/bin/x",
+            )],
+            '\\',
+        )
+        .unwrap();
+        assert!(
+            upper[1].contains(&format!("echo '{}'", "ab".repeat(32))),
+            "{upper:?}"
+        );
         assert!(lines[1].contains("unzip -o -q \"$tmp/dl\" 'terraform' -d \"$tmp/x\""));
     }
 }

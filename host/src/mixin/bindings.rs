@@ -28,8 +28,11 @@ pub(crate) mod v0_1 {
 /// The version of `wharf:mixin` new mixins are built against.
 pub const WORLD_VERSION: &str = "0.2.0";
 
+/// The first version, still served through the adapter.
+pub const WORLD_VERSION_0_1: &str = "0.1.0";
+
 /// Every version of `wharf:mixin` this host loads, newest first.
-pub const WORLD_VERSIONS: &[&str] = &["0.2.0", "0.1.0"];
+pub const WORLD_VERSIONS: &[&str] = &[WORLD_VERSION, WORLD_VERSION_0_1];
 
 /// The versions this host speaks, for error messages.
 pub const SUPPORTED_WORLDS: &str = "0.2.0 and 0.1.0";

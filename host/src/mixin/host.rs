@@ -15,7 +15,9 @@ use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
-use super::bindings::{SUPPORTED_WORLDS, WORLD_PACKAGE, WORLD_VERSIONS, v0_1, v0_2};
+use super::bindings::{
+    SUPPORTED_WORLDS, WORLD_PACKAGE, WORLD_VERSION_0_1, WORLD_VERSIONS, v0_1, v0_2,
+};
 #[cfg(feature = "compiler")]
 use super::cache::CompiledCache;
 use super::call_state::CallState;
@@ -329,7 +331,7 @@ impl MixinHost {
             supported: SUPPORTED_WORLDS,
         };
         let pre = match version {
-            "0.1.0" => WorldPre::V0_1(v0_1::MixinPre::new(instance_pre).map_err(shape)?),
+            WORLD_VERSION_0_1 => WorldPre::V0_1(v0_1::MixinPre::new(instance_pre).map_err(shape)?),
             _ => WorldPre::V0_2(v0_2::MixinPre::new(instance_pre).map_err(shape)?),
         };
         let loaded =

@@ -21,8 +21,8 @@ use super::limits::CallLimits;
 use super::policy::{ANY_PROGRAM, CommandGrant, ExecuteGrant, ProgramGrant};
 use super::schema_document::porter_document;
 use super::sink::{OutputSink, Stream};
-use super::types::{BuildInput, Contribution, Finding, Metadata, StepResult};
-use super::world::{Instance, Reported, Schema, WorldPre, reported};
+use super::types::{BuildInput, Contribution, Finding, Metadata, StepOutput, StepResult};
+use super::world::{Instance, Reported, Schema, WorldPre, destination_files, reported};
 use crate::beneath::{self, Kind};
 use crate::digest::Digest;
 
@@ -321,7 +321,8 @@ impl LoadedMixin {
     /// programs, in the bundle directory, with exactly `grant.env`, and
     /// reads the variables of `grant.guest_env` it declared. `config` is
     /// the mixin's configuration from the manifest; a 0.1.0 mixin does not
-    /// receive it.
+    /// receive it, and its result's files are the outputs it sends to a
+    /// `destinationFile` outside `/cnab` (see [`destination_files`]).
     pub async fn execute(
         &self,
         action: &str,
@@ -352,24 +353,25 @@ impl LoadedMixin {
             deterministic: false,
             guest_env: &guest_env,
         };
-        let step = step.to_string();
+        let text = step.to_string();
         let config = config.map(Value::to_string);
         self.call(
             CallKind::Execute,
             capabilities,
             async |instance, store| match instance {
                 Instance::V0_1(api) => {
-                    let run = api.wharf_mixin_api().call_execute(store, action, &step);
+                    let run = api.wharf_mixin_api().call_execute(store, action, &text);
                     let outputs = reported(run.await)?;
-                    Ok(outputs.map(|o| StepResult {
-                        outputs: o.into_iter().map(Into::into).collect(),
-                        files: Vec::new(),
+                    Ok(outputs.and_then(|o| {
+                        let outputs: Vec<StepOutput> = o.into_iter().map(Into::into).collect();
+                        let files = destination_files(step, &outputs)?;
+                        Ok(StepResult { outputs, files })
                     }))
                 }
                 Instance::V0_2(api) => {
                     let input = v0_2::wharf::mixin::types::ExecuteInput {
                         action: action.to_string(),
-                        step,
+                        step: text,
                         config,
                     };
                     let run = api.wharf_mixin_api().call_execute(store, &input);

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::bindings::WORLD_VERSION_0_1;
 use super::bindings::v0_1::wharf::mixin::types as wit1;
 use super::bindings::v0_2::wharf::mixin::types as wit;
 
@@ -41,7 +42,7 @@ impl Metadata {
     /// Whether this mixin declares that it reads `name`. A 0.1.0 mixin
     /// cannot declare variables, so the author's grant is all there is.
     pub fn reads_env(&self, name: &str) -> bool {
-        self.world_version == "0.1.0" || self.env.iter().any(|v| v.name == name)
+        self.world_version == WORLD_VERSION_0_1 || self.env.iter().any(|v| v.name == name)
     }
 }
 

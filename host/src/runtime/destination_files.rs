@@ -11,9 +11,9 @@
 //! the rendered step body, and never inside `/cnab`, which holds the
 //! bundle, the runtime and the mixins. The mixin decides only the bytes.
 //!
-//! A 0.1.0 mixin cannot return files; for it the runtime writes the
-//! outputs a step sends to an absolute `destinationFile` outside `/cnab`,
-//! as it always did ([`from_destination_outputs`]).
+//! A 0.1.0 mixin cannot return files; the host's adapter turns the outputs
+//! its step sends to an absolute `destinationFile` outside `/cnab` into
+//! such files ([`crate::mixin`]), so they pass the same checks here.
 
 use std::path::{Path, PathBuf};
 
@@ -22,50 +22,13 @@ use serde_json::Value;
 use super::layout::{CNAB_ROOT, Layout};
 use crate::fs_atomic::{WriteOptions, write_atomically_with};
 use crate::lexical::normalize;
-use crate::mixin::{FileWrite, StepOutput};
-
-/// The mode of a file written for a 0.1.0 mixin: such files are often
-/// credentials.
-const OWNER_ONLY: u32 = 0o600;
+use crate::mixin::FileWrite;
 
 /// One file the runtime wrote, for the log.
 #[derive(Debug)]
 pub(super) struct Written {
     pub path: PathBuf,
     pub bytes: usize,
-}
-
-/// The 0.1.0 adapter: the files for the outputs of `step` whose
-/// `destinationFile` is an absolute path outside `/cnab`. An output named
-/// there that the step did not produce is an error.
-pub(super) fn from_destination_outputs(
-    step: &Value,
-    outputs: &[StepOutput],
-) -> Result<Vec<FileWrite>, String> {
-    let Some(specs) = step.get("outputs").and_then(Value::as_array) else {
-        return Ok(Vec::new());
-    };
-    let mut files = Vec::new();
-    for spec in specs {
-        let (Some(name), Some(file)) = (
-            spec.get("name").and_then(Value::as_str),
-            spec.get("destinationFile").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        if !Path::new(file).is_absolute() || Path::new(file).starts_with(CNAB_ROOT) {
-            continue;
-        }
-        let value = outputs.iter().find(|o| o.name == name).ok_or_else(|| {
-            format!("output {name} has destinationFile {file}, but the step produced no {name}")
-        })?;
-        files.push(FileWrite {
-            path: file.to_string(),
-            contents: value.value.clone(),
-            mode: OWNER_ONLY,
-        });
-    }
-    Ok(files)
 }
 
 /// Whether `path` is one of the string values of `step`.
@@ -142,37 +105,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn output(name: &str, value: &[u8]) -> StepOutput {
-        StepOutput {
-            name: name.into(),
-            value: value.to_vec(),
-        }
-    }
-
-    #[test]
-    fn a_0_1_step_writes_only_absolute_destinations_outside_cnab() {
-        let step = json!({"outputs": [
-            {"name": "kubeconfig", "destinationFile": "/home/nonroot/.kube/config"},
-            {"name": "inside", "destinationFile": "/cnab/app/kubeconfig"},
-            {"name": "relative", "destinationFile": "out/file"},
-            {"name": "plain"}
-        ]});
-        let files = from_destination_outputs(&step, &[output("kubeconfig", b"k")]).unwrap();
-        assert_eq!(files.len(), 1);
-        assert_eq!(files[0].path, "/home/nonroot/.kube/config");
-        assert_eq!(files[0].mode, 0o600);
-        let missing = from_destination_outputs(&step, &[]).unwrap_err();
-        assert!(
-            missing.contains("the step produced no kubeconfig"),
-            "{missing}"
-        );
-        assert!(
-            from_destination_outputs(&json!({"command": "x"}), &[])
-                .unwrap()
-                .is_empty()
-        );
-    }
 
     #[test]
     fn files_are_written_where_the_step_names_them_and_nowhere_else() {

@@ -259,16 +259,12 @@ impl Steps<'_> {
                 message,
             }
         })?;
-        let files = if mixin.metadata().world_version == "0.1.0" {
-            destination_files::from_destination_outputs(&rendered, &result.outputs)
-        } else {
-            Ok(result.files)
-        };
-        let written = files
-            .and_then(|files| destination_files::write(self.layout, &rendered, &files))
-            .map_err(|message| RuntimeError::StepFailed {
-                step: step_ref.clone(),
-                message,
+        let written =
+            destination_files::write(self.layout, &rendered, &result.files).map_err(|message| {
+                RuntimeError::StepFailed {
+                    step: step_ref.clone(),
+                    message,
+                }
             })?;
         for file in written {
             self.sink.log(
