@@ -27,8 +27,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use wharf_test_support::cli::{Wharf, write_file};
-use wharf_test_support::docker::BUSYBOX_IMAGE;
+use wharf_test_support::cli::{Wharf, busybox_bundle_at, write_file};
 use wharf_test_support::registry::TestRegistry;
 use wharf_test_support::scratch_dir;
 
@@ -115,39 +114,6 @@ esac
 /// Porter's does, so the arguments have none.)
 const PARENT_SCRIPT: &str = "#!/bin/sh\nfor line in \"$@\"; do echo \"$line\"; done\n";
 
-/// A bundle directory on the busybox base with the exec mixin, written as
-/// `busybox_bundle` writes one but with the schema version and version
-/// chosen: `tail` follows the header, `files` are written beside.
-fn bundle_dir(
-    schema: &str,
-    name: &str,
-    version: &str,
-    tail: &str,
-    files: &[(&str, &str)],
-) -> TempDir {
-    let dir = scratch_dir();
-    write_file(
-        dir.path(),
-        "porter.yaml",
-        &format!(
-            "schemaVersion: {schema}\nname: {name}\nversion: {version}\n\
-             dockerfile: Dockerfile.tmpl\nmixins:\n  - exec\n{tail}"
-        ),
-    );
-    write_file(
-        dir.path(),
-        "Dockerfile.tmpl",
-        &format!(
-            "FROM {BUSYBOX_IMAGE}\n# PORTER_INIT\n# PORTER_MIXINS\n\
-             COPY --chown=65532:0 . ${{BUNDLE_DIR}}\n"
-        ),
-    );
-    for (file, text) in files {
-        write_file(dir.path(), file, text);
-    }
-    dir
-}
-
 /// A parent bundle: `tail` (with `HOST` standing for the registry) after
 /// the header, an `install`, `upgrade` and `uninstall` that only say so
 /// for each the tail does not define, and the parents' script.
@@ -162,7 +128,7 @@ fn parent_bundle(schema: &str, name: &str, tail: &str, registry: &TestRegistry) 
             ));
         }
     }
-    bundle_dir(
+    busybox_bundle_at(
         schema,
         name,
         "0.1.0",
@@ -185,7 +151,7 @@ fn publish_dependency(
     name: &str,
     version: &str,
 ) {
-    let dir = bundle_dir(
+    let dir = busybox_bundle_at(
         "1.0.1",
         name,
         version,

@@ -179,9 +179,21 @@ pub fn write_file(dir: &Path, name: &str, text: &str) {
 /// after a header naming the bundle and the exec mixin, the Dockerfile
 /// template copies the bundle's files in, and `files` are written beside.
 pub fn busybox_bundle(name: &str, manifest: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    busybox_bundle_at("1.0.1", name, "0.1.0", manifest, files)
+}
+
+/// [`busybox_bundle`] with the manifest's `schemaVersion` and the bundle's
+/// `version` chosen.
+pub fn busybox_bundle_at(
+    schema: &str,
+    name: &str,
+    version: &str,
+    manifest: &str,
+    files: &[(&str, &str)],
+) -> tempfile::TempDir {
     let dir = crate::scratch_dir();
     let header = format!(
-        "schemaVersion: 1.0.1\nname: {name}\nversion: 0.1.0\n\
+        "schemaVersion: {schema}\nname: {name}\nversion: {version}\n\
          dockerfile: Dockerfile.tmpl\nmixins:\n  - exec\n"
     );
     write_file(dir.path(), "porter.yaml", &format!("{header}{manifest}"));
